@@ -1,0 +1,234 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// Version is the version of the report format.
+const Version = "1.0.0"
+
+// Scenario and requirement outcomes.
+const (
+	Passed    = "passed"
+	Failed    = "failed"
+	Skipped   = "skipped"    // deselected by the run's options (e.g. destructive without --allow-destructive)
+	NotTested = "not-tested" // the device does not claim it, or it needs a control channel the run lacks
+)
+
+// Report is conformance-report.json.
+type Report struct {
+	ReportVersion  string          `json:"report_version"`
+	Suite          Suite           `json:"suite"`
+	Implementation Implementation  `json:"implementation"`
+	Target         string          `json:"target"`
+	Control        bool            `json:"control"` // a control endpoint was available
+	Seed           int64           `json:"seed"`
+	Started        time.Time       `json:"started"`
+	Finished       time.Time       `json:"finished"`
+	Result         string          `json:"result"` // passed or failed
+	Profiles       []ProfileResult `json:"profiles"`
+	Requirements   []Requirement   `json:"requirements"`
+	Scenarios      []Scenario      `json:"scenarios"`
+	Vectors        []VectorTally   `json:"vectors"`
+	Transcript     Transcript      `json:"transcript"`
+	Problems       []string        `json:"problems,omitempty"` // run-level failures (implementation claims, capability mismatch)
+}
+
+// Suite identifies exactly what was run.
+type Suite struct {
+	Name           string `json:"name"`
+	Version        string `json:"version"`
+	SpecVersion    string `json:"spec_version"`
+	APIRevision    string `json:"api_revision"`
+	SpecDigest     string `json:"spec_digest"`     // sha256 over the spec files
+	FeaturesDigest string `json:"features_digest"` // sha256 over the feature files
+}
+
+// Implementation is the vendor's declaration (implementation.yaml) as checked
+// against the device.
+type Implementation struct {
+	Vendor          string   `json:"vendor"`
+	Product         string   `json:"product"`
+	FirmwareVersion string   `json:"firmware_version"`
+	Profiles        []string `json:"profiles"`
+	Features        []string `json:"features"`
+}
+
+// ProfileResult tallies the scenarios of one profile.
+type ProfileResult struct {
+	Name      string `json:"name"`
+	Claimed   bool   `json:"claimed"`
+	Result    string `json:"result"` // passed, failed or not-tested
+	Passed    int    `json:"passed"`
+	Failed    int    `json:"failed"`
+	Skipped   int    `json:"skipped"`
+	NotTested int    `json:"not_tested"`
+}
+
+// Requirement is the verdict on one requirement of the spec.
+type Requirement struct {
+	ID        string   `json:"id"`
+	Level     string   `json:"level"`
+	Profile   string   `json:"profile"`
+	Tested    string   `json:"tested"` // wire, control or review
+	Status    string   `json:"status"`
+	Scenarios []string `json:"scenarios"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// Scenario is the outcome of one scenario.
+type Scenario struct {
+	ID           string   `json:"id"` // feature file and line
+	Name         string   `json:"name"`
+	Feature      string   `json:"feature"`
+	Tags         []string `json:"tags"`
+	Requirements []string `json:"requirements"`
+	Profile      string   `json:"profile"`
+	Status       string   `json:"status"`
+	DurationMS   float64  `json:"duration_ms"`
+	Message      string   `json:"message,omitempty"`
+}
+
+// VectorTally counts the known-answer and negative vectors of one file run
+// through the device.
+type VectorTally struct {
+	Source  string `json:"source"` // e.g. wycheproof/ecdsa_secp256r1_sha256_test.json
+	Total   int    `json:"total"`
+	Passed  int    `json:"passed"`
+	Failed  int    `json:"failed"`
+	Skipped int    `json:"skipped"` // vectors outside the device's claimed capabilities
+}
+
+// Transcript points at the hash-chained frame transcript.
+type Transcript struct {
+	File   string `json:"file"`
+	Digest string `json:"digest"`
+	Frames int    `json:"frames"`
+}
+
+// SchemaJSON is the JSON Schema of conformance-report.json.
+//
+//go:embed schema/conformance-report.schema.json
+var SchemaJSON []byte
+
+// Validate checks an encoded report against the schema.
+func Validate(data []byte) error {
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("conformance-report.schema.json", bytes.NewReader(SchemaJSON)); err != nil {
+		return err
+	}
+	s, err := c.Compile("conformance-report.schema.json")
+	if err != nil {
+		return err
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return fmt.Errorf("conformance report: %w", err)
+	}
+	if err := s.Validate(v); err != nil {
+		return fmt.Errorf("conformance report: %w", err)
+	}
+	return nil
+}
+
+// Finalize computes the requirement and profile verdicts and the overall
+// result from the scenarios. reqs lists every requirement of the spec.
+func (r *Report) Finalize(reqs []Requirement, claimed map[string]bool) {
+	byReq := map[string][]Scenario{}
+	for _, s := range r.Scenarios {
+		for _, id := range s.Requirements {
+			byReq[id] = append(byReq[id], s)
+		}
+	}
+	r.Requirements = r.Requirements[:0]
+	for _, q := range reqs {
+		q.Scenarios = nil
+		var st []string
+		for _, s := range byReq[q.ID] {
+			q.Scenarios = append(q.Scenarios, s.ID)
+			st = append(st, s.Status)
+		}
+		q.Status = combine(st)
+		if len(st) == 0 {
+			q.Status = NotTested
+			if q.Reason == "" {
+				q.Reason = "no scenario checks this requirement"
+				if q.Tested == "review" {
+					q.Reason = "checked by review only"
+				}
+			}
+		}
+		r.Requirements = append(r.Requirements, q)
+	}
+	sort.Slice(r.Requirements, func(i, j int) bool { return r.Requirements[i].ID < r.Requirements[j].ID })
+
+	prof := map[string]*ProfileResult{}
+	for name, c := range claimed {
+		prof[name] = &ProfileResult{Name: name, Claimed: c}
+	}
+	for _, s := range r.Scenarios {
+		p := prof[s.Profile]
+		if p == nil {
+			p = &ProfileResult{Name: s.Profile}
+			prof[s.Profile] = p
+		}
+		switch s.Status {
+		case Passed:
+			p.Passed++
+		case Failed:
+			p.Failed++
+		case Skipped:
+			p.Skipped++
+		default:
+			p.NotTested++
+		}
+	}
+	r.Profiles = r.Profiles[:0]
+	failed := len(r.Problems) > 0
+	for _, p := range prof {
+		switch {
+		case p.Failed > 0:
+			p.Result = Failed
+			failed = true
+		case p.Passed > 0 && p.Claimed:
+			p.Result = Passed
+		default:
+			p.Result = NotTested
+		}
+		r.Profiles = append(r.Profiles, *p)
+	}
+	sort.Slice(r.Profiles, func(i, j int) bool { return r.Profiles[i].Name < r.Profiles[j].Name })
+	for _, v := range r.Vectors {
+		if v.Failed > 0 {
+			failed = true
+		}
+	}
+	r.Result = Passed
+	if failed {
+		r.Result = Failed
+	}
+}
+
+// combine folds scenario outcomes into a requirement outcome: any failure
+// fails it; otherwise it passes if some scenario passed.
+func combine(st []string) string {
+	out := NotTested
+	for _, s := range st {
+		switch s {
+		case Failed:
+			return Failed
+		case Passed:
+			out = Passed
+		}
+	}
+	return out
+}
