@@ -1,0 +1,171 @@
+package transport
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+)
+
+// mux pipelines round trips over one byte stream: writes are serialised by
+// a lock (a frame is written whole, in one flush), and one reader goroutine
+// hands each response frame to the waiter whose request carried the same
+// request_id (the device echoes request_id in the response header so a
+// client can pipeline).
+type mux struct {
+	wmu sync.Mutex
+	bw  *bufio.Writer
+	raw io.Writer
+
+	mu      sync.Mutex
+	pending map[uint32]chan []byte
+	err     error // why the connection ended; set once
+	done    chan struct{}
+
+	closeOnce sync.Once
+	closeFn   func() error
+	closeErr  error
+	readerEnd chan struct{}
+}
+
+func newMux(r io.Reader, w io.Writer, closeFn func() error) *mux {
+	m := &mux{
+		bw:        bufio.NewWriterSize(w, 4096),
+		raw:       w,
+		pending:   make(map[uint32]chan []byte),
+		done:      make(chan struct{}),
+		closeFn:   closeFn,
+		readerEnd: make(chan struct{}),
+	}
+	go m.readLoop(bufio.NewReaderSize(r, 16384))
+	return m
+}
+
+// RoundTrip sends frame and waits for the response with the same
+// request_id. If ctx ends first, RoundTrip returns ctx.Err(); a response
+// that arrives later is discarded.
+func (m *mux) RoundTrip(ctx context.Context, frame []byte) ([]byte, error) {
+	id, err := requestID(frame)
+	if err != nil {
+		return nil, fmt.Errorf("transport: request: %w", err)
+	}
+	ch := make(chan []byte, 1)
+	m.mu.Lock()
+	if m.err != nil {
+		err := m.err
+		m.mu.Unlock()
+		return nil, err
+	}
+	if _, dup := m.pending[id]; dup {
+		m.mu.Unlock()
+		return nil, ErrDuplicateRequestID
+	}
+	m.pending[id] = ch
+	m.mu.Unlock()
+
+	if err := m.write(ctx, frame); err != nil {
+		m.mu.Lock()
+		delete(m.pending, id)
+		m.mu.Unlock()
+		return nil, err
+	}
+	select {
+	case resp := <-ch:
+		return resp, nil
+	case <-m.done:
+		// The reader may have delivered just before failing.
+		select {
+		case resp := <-ch:
+			return resp, nil
+		default:
+		}
+		return nil, m.failure()
+	case <-ctx.Done():
+		// Leave the entry registered so the late response is recognised
+		// and dropped instead of being taken for a protocol violation.
+		return nil, ctx.Err()
+	}
+}
+
+func (m *mux) write(ctx context.Context, frame []byte) error {
+	m.wmu.Lock()
+	defer m.wmu.Unlock()
+	if dl, ok := ctx.Deadline(); ok {
+		if d, ok := m.raw.(interface{ SetWriteDeadline(time.Time) error }); ok {
+			d.SetWriteDeadline(dl)
+			defer d.SetWriteDeadline(time.Time{})
+		}
+	}
+	if err := writeFrame(m.bw, frame); err != nil {
+		return m.fail(fmt.Errorf("transport: write: %w", err))
+	}
+	if err := m.bw.Flush(); err != nil {
+		// A partly written frame desynchronises the stream for good.
+		return m.fail(fmt.Errorf("transport: write: %w", err))
+	}
+	return nil
+}
+
+func (m *mux) readLoop(r *bufio.Reader) {
+	defer close(m.readerEnd)
+	for {
+		resp, err := readFrame(r)
+		if err != nil {
+			m.fail(fmt.Errorf("transport: read: %w", err))
+			return
+		}
+		id, err := responseID(resp)
+		if err != nil {
+			m.fail(fmt.Errorf("%w: %v", ErrUnexpectedResponse, err))
+			return
+		}
+		m.mu.Lock()
+		ch, ok := m.pending[id]
+		delete(m.pending, id)
+		m.mu.Unlock()
+		if !ok {
+			m.fail(fmt.Errorf("%w: request_id %d", ErrUnexpectedResponse, id))
+			return
+		}
+		ch <- resp // buffered; never blocks
+	}
+}
+
+// fail records the first reason the connection ended, wakes every waiter
+// and closes the connection. It returns the recorded reason.
+func (m *mux) fail(err error) error {
+	m.mu.Lock()
+	if m.err == nil {
+		m.err = err
+		close(m.done)
+	}
+	err = m.err
+	m.mu.Unlock()
+	m.closeConn()
+	return err
+}
+
+func (m *mux) failure() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.err
+}
+
+func (m *mux) closeConn() {
+	m.closeOnce.Do(func() { m.closeErr = m.closeFn() })
+}
+
+// Close ends the connection; RoundTrips in flight return ErrClosed.
+func (m *mux) Close() error {
+	m.mu.Lock()
+	if m.err == nil {
+		m.err = ErrClosed
+		close(m.done)
+	}
+	m.mu.Unlock()
+	m.closeConn()
+	<-m.readerEnd
+	return m.closeErr
+}
