@@ -1,0 +1,121 @@
+package masking
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"errors"
+	"testing"
+)
+
+func gcm(t testing.TB, b byte) cipher.AEAD {
+	t.Helper()
+	c, _ := aes.NewCipher(bytes.Repeat([]byte{b}, 32))
+	g, _ := cipher.NewGCM(c)
+	return g
+}
+
+var pid = [16]byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}
+
+func sample(t testing.TB) []byte {
+	t.Helper()
+	b, err := Seal(gcm(t, 1), Header{Scope: ScopePartition, PartitionID: pid, Kind: 9, Usage: 12, Tag: 5, Label: "lbl"}, []byte("\x01key material"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRoundTripAndLayout(t *testing.T) {
+	b := sample(t)
+	if string(b[:4]) != "IHMK" || b[4] != 1 || b[5] != 1 || b[6] != 1 || b[7] != 0 || len(b) != 56+3+13+16 {
+		t.Fatalf("layout: %x", b)
+	}
+	h, pt, err := Open(b, pid, 0, gcm(t, 1), nil)
+	if err != nil || string(pt.Expose()) != "\x01key material" || h.Kind != 9 || h.Usage != 12 || h.Tag != 5 || h.Label != "lbl" {
+		t.Fatalf("Open: %+v %v", h, err)
+	}
+	// session scope
+	sb, err := Seal(gcm(t, 2), Header{Scope: ScopeSession, PartitionID: pid, SessionID: 7, Kind: 1, Usage: 1}, []byte("x"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Open(sb, pid, 7, gcm(t, 1), gcm(t, 2)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := Open(sb, pid, 8, gcm(t, 1), gcm(t, 2)); !errors.Is(err, ErrWrongPartition) {
+		t.Fatalf("other session: %v", err)
+	}
+	if _, _, err := Open(sb, pid, 7, gcm(t, 1), gcm(t, 3)); !errors.Is(err, ErrTampered) {
+		t.Fatalf("wrong session key: %v", err)
+	}
+	if _, err := Seal(gcm(t, 1), Header{Scope: ScopeSession, PartitionID: pid}, nil); !errors.Is(err, ErrMalformed) {
+		t.Fatal("session scope without session id sealed")
+	}
+}
+
+func TestTampering(t *testing.T) {
+	b := sample(t)
+	other := pid
+	other[0] ^= 1
+	set := func(i int, v byte) []byte { c := bytes.Clone(b); c[i] = v; return c }
+	cases := []struct {
+		name string
+		blob []byte
+		want error
+	}{
+		{"empty", nil, ErrMalformed},
+		{"truncated header", b[:30], ErrMalformed},
+		{"truncated tag", b[:len(b)-1], ErrMalformed},
+		{"extra byte", append(bytes.Clone(b), 0), ErrMalformed},
+		{"bad magic", set(0, 'X'), ErrMalformed},
+		{"version 2", set(4, 2), ErrVersionUnsupported},
+		{"aead 2", set(5, 2), ErrVersionUnsupported},
+		{"scope 3", set(6, 3), ErrMalformed},
+		{"reserved", set(7, 1), ErrMalformed},
+		{"label too long", set(39, 65), ErrMalformed},
+		{"ciphertext length", set(52+3+3, b[58]+1), ErrMalformed},
+		{"session id on partition scope", set(27, 1), ErrMalformed},
+		{"kind changed", set(31, 10), ErrTampered},
+		{"usage changed", set(35, 13), ErrTampered},
+		{"tag changed", set(37, 6), ErrTampered},
+		{"label changed", set(40, 'X'), ErrTampered},
+		{"nonce changed", set(45, b[45]^1), ErrTampered},
+		{"ciphertext changed", set(60, b[60]^1), ErrTampered},
+		{"gcm tag changed", set(len(b)-1, b[len(b)-1]^1), ErrTampered},
+	}
+	for _, c := range cases {
+		if _, _, err := Open(c.blob, pid, 0, gcm(t, 1), nil); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", c.name, err, c.want)
+		}
+	}
+	if _, _, err := Open(b, other, 0, gcm(t, 1), nil); !errors.Is(err, ErrWrongPartition) {
+		t.Errorf("other partition: %v", err)
+	}
+	if _, _, err := Open(b, pid, 0, gcm(t, 9), nil); !errors.Is(err, ErrTampered) {
+		t.Errorf("other masking key: %v", err)
+	}
+}
+
+// FuzzUnmask: Open never panics, and never accepts a blob other than the
+// one Seal produced.
+func FuzzUnmask(f *testing.F) {
+	// a fixed nonce, so every fuzz worker agrees on the one valid blob
+	good, err := seal(gcm(f, 1), Header{Scope: ScopePartition, PartitionID: pid, Kind: 9, Usage: 12, Label: "lbl"}, []byte("\x01k"), [12]byte{1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add(good[:40])
+	f.Add([]byte("IHMK\x02\x01"))
+	key := gcm(f, 1)
+	f.Fuzz(func(t *testing.T, blob []byte) {
+		h, pt, err := Open(blob, pid, 0, key, nil)
+		if err == nil && !bytes.Equal(blob, good) {
+			t.Fatalf("mutated blob accepted: %+v %v", h, pt)
+		}
+		if err != nil && pt != nil {
+			t.Fatal("error with plaintext")
+		}
+	})
+}
