@@ -1,0 +1,83 @@
+package model
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"testing/fstest"
+)
+
+// specMapFS reads the spec files of root (and its schemas from schemas) into
+// memory.
+func specMapFS(t testing.TB, root, schemas fs.FS) fstest.MapFS {
+	m := fstest.MapFS{}
+	add := func(src fs.FS, prefix string) {
+		err := fs.WalkDir(src, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			if !strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".json") {
+				return nil
+			}
+			data, err := fs.ReadFile(src, p)
+			if err != nil {
+				return err
+			}
+			m[prefix+p] = &fstest.MapFile{Data: data}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	add(root, "")
+	add(schemas, "schema/")
+	return m
+}
+
+// FuzzLoad replaces one file of a valid spec with arbitrary bytes: Load must
+// return a spec or problems, never panic, and never both.
+func FuzzLoad(f *testing.F) {
+	base := specMapFS(f, os.DirFS(filepath.Join("testdata", "minimal")), os.DirFS(filepath.Join("..", "schema")))
+	schemas, err := CompileSchemas(os.DirFS(filepath.Join("..", "schema")))
+	if err != nil {
+		f.Fatal(err)
+	}
+	var names []string
+	for n := range base {
+		if strings.HasSuffix(n, ".yaml") {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	for i, n := range names {
+		f.Add(uint8(i), base[n].Data)
+	}
+	f.Add(uint8(0), []byte("a: &x [*x]\n"))
+	f.Add(uint8(1), []byte("commands:\n  - <<: {id: 1}\n"))
+	f.Fuzz(func(t *testing.T, which uint8, data []byte) {
+		m := fstest.MapFS{}
+		for k, v := range base {
+			m[k] = v
+		}
+		m[names[int(which)%len(names)]] = &fstest.MapFile{Data: data}
+		s, err := schemas.Load(m)
+		if (s == nil) == (err == nil) {
+			t.Fatalf("Load returned spec %v and error %v", s != nil, err)
+		}
+		if err != nil {
+			ps, ok := err.(Problems)
+			if !ok || len(ps) == 0 {
+				t.Fatalf("error is %T with %v", err, err)
+			}
+			for _, p := range ps {
+				if p.Rule == "" || p.Message == "" {
+					t.Fatalf("problem without rule or message: %#v", p)
+				}
+			}
+		}
+	})
+}

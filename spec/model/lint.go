@@ -1,0 +1,490 @@
+package model
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Lint checks the rules of the spec that a JSON Schema cannot express: that
+// names and numbers are unique, that every reference resolves, and that each
+// command's contract is complete. Load runs it; it is exported for specs
+// built or edited in memory. Each problem names a rule:
+//
+//   - semver: Meta.Version or a requirement's since is not a semantic version,
+//     or since is later than the spec version.
+//   - unique-profile, unique-feature, dangling-profile, dangling-feature.
+//   - unique-type, unique-enum-value, unique-bit: enum and flags names are
+//     unique across types.yaml; values and names unique within one type.
+//   - unique-status-code, unique-status-name, status-success: the registry
+//     is a bijection and has Success = 0.
+//   - unique-field-key, unique-field-name, field-type, field-size,
+//     field-range: every CBOR map (envelope, headers, requests, responses)
+//     has unique keys and names; enum, flags and list item types resolve;
+//     every bytes, text and list field is bounded.
+//   - unique-opcode, unique-command, unique-command-id, session-rule,
+//     dangling-role, dangling-status, error-success, unique-error-row,
+//     no-errors, no-requirements.
+//   - dangling-requirement, withdrawn-requirement: every requirement id
+//     referenced exists and is not withdrawn.
+//   - unique-requirement, requirement-area, requirement-level,
+//     requirement-tested, dangling-command.
+//   - unique-state-machine, unique-state, dangling-state,
+//     transition-trigger, unreachable-state, terminal-transition.
+//   - unique-role, unique-service, service-coverage, unique-key-entry,
+//     dangling-key-entry, unique-algorithm, unique-self-test,
+//     dangling-self-test, unique-limit, limit-mismatch, unique-port.
+//
+// The error table rule (no-errors): a command lists the statuses it returns
+// beyond the common rows of wire.yaml in its own errors list. The list may
+// be empty, which states that the command fails only in the ways every
+// command of its session rule fails; but the effective table (own rows plus
+// applicable common rows) must never be empty, so every command has a
+// documented failure contract.
+func Lint(s *Spec) Problems {
+	l := &linter{s: s}
+	l.meta()
+	l.types()
+	l.status()
+	l.roles()
+	l.requirements()
+	l.wire()
+	l.commands()
+	l.states()
+	l.architecture()
+	l.ps.list.sort()
+	return l.ps.list
+}
+
+type linter struct {
+	s  *Spec
+	ps problems
+}
+
+var semverRE = regexp.MustCompile(`^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?$`)
+
+// ParseSemver returns the major, minor and patch numbers of a semantic
+// version (semver.org §2), ignoring a pre-release suffix.
+func ParseSemver(v string) (major, minor, patch int, ok bool) {
+	m := semverRE.FindStringSubmatch(v)
+	if m == nil {
+		return 0, 0, 0, false
+	}
+	var err [3]error
+	major, err[0] = strconv.Atoi(m[1])
+	minor, err[1] = strconv.Atoi(m[2])
+	patch, err[2] = strconv.Atoi(m[3])
+	return major, minor, patch, err[0] == nil && err[1] == nil && err[2] == nil
+}
+
+// compareSemver orders two valid versions by major, minor, patch.
+func compareSemver(a, b string) int {
+	a1, a2, a3, _ := ParseSemver(a)
+	b1, b2, b3, _ := ParseSemver(b)
+	for _, d := range []int{a1 - b1, a2 - b2, a3 - b3} {
+		if d != 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// unique reports the second and later elements with the same key.
+func unique[T any](l *linter, rule, what string, items []T, key func(*T) (string, Pos)) {
+	first := map[string]Pos{}
+	for i := range items {
+		k, pos := key(&items[i])
+		if prev, dup := first[k]; dup {
+			l.ps.at(pos, rule, "%s %s is already defined at %s", what, k, prev.place())
+			continue
+		}
+		first[k] = pos
+	}
+}
+
+func (p Pos) place() string {
+	if p.File == "" {
+		return "spec"
+	}
+	return fmt.Sprintf("%s:%d", p.File, p.Line)
+}
+
+func (l *linter) meta() {
+	m := &l.s.Meta
+	if _, _, _, ok := ParseSemver(m.Version); !ok {
+		l.ps.at(m.Pos, "semver", "version %q is not a semantic version", m.Version)
+	}
+	unique(l, "unique-profile", "profile", m.Profiles, func(p *Profile) (string, Pos) { return p.Name, p.Pos })
+	unique(l, "unique-feature", "feature", m.Features, func(f *Feature) (string, Pos) { return f.Name, f.Pos })
+	for _, f := range m.Features {
+		if l.s.Profile(f.Profile) == nil {
+			l.ps.at(f.Pos, "dangling-profile", "feature %s belongs to unknown profile %q", f.Name, f.Profile)
+		}
+	}
+	for _, p := range m.Profiles {
+		for _, f := range p.Mandatory {
+			l.feature(p.Pos, "profile "+p.Name, f)
+		}
+	}
+}
+
+func (l *linter) feature(pos Pos, who, name string) {
+	if name != "" && l.s.Feature(name) == nil {
+		l.ps.at(pos, "dangling-feature", "%s names unknown feature %q", who, name)
+	}
+}
+
+func (l *linter) types() {
+	t := &l.s.Types
+	seen := map[string]Pos{}
+	for _, e := range t.Enums {
+		if prev, dup := seen[e.Name]; dup {
+			l.ps.at(e.Pos, "unique-type", "type %s is already defined at %s", e.Name, prev.place())
+		}
+		seen[e.Name] = e.Pos
+		unique(l, "unique-enum-value", e.Name+" value", e.Values, func(v *EnumValue) (string, Pos) { return strconv.FormatUint(uint64(v.Value), 10), v.Pos })
+		unique(l, "unique-enum-value", e.Name+" name", e.Values, func(v *EnumValue) (string, Pos) { return v.Name, v.Pos })
+		for _, v := range e.Values {
+			l.feature(v.Pos, e.Name+"."+v.Name, v.Feature)
+		}
+	}
+	for _, f := range t.Flags {
+		if prev, dup := seen[f.Name]; dup {
+			l.ps.at(f.Pos, "unique-type", "type %s is already defined at %s", f.Name, prev.place())
+		}
+		seen[f.Name] = f.Pos
+		unique(l, "unique-bit", f.Name+" bit", f.Bits, func(b *Bit) (string, Pos) { return strconv.Itoa(b.Bit), b.Pos })
+		unique(l, "unique-bit", f.Name+" name", f.Bits, func(b *Bit) (string, Pos) { return b.Name, b.Pos })
+		for _, b := range f.Bits {
+			if b.Bit < 0 || b.Bit > 31 {
+				l.ps.at(b.Pos, "field-range", "%s.%s: bit %d does not fit a u32", f.Name, b.Name, b.Bit)
+			}
+		}
+	}
+}
+
+func (l *linter) status() {
+	unique(l, "unique-status-code", "status code", l.s.Status, func(s *Status) (string, Pos) { return fmt.Sprintf("0x%08X", s.Code), s.Pos })
+	unique(l, "unique-status-name", "status", l.s.Status, func(s *Status) (string, Pos) { return s.Name, s.Pos })
+	if s := l.s.StatusByName("Success"); s == nil || s.Code != 0 {
+		l.ps.at(Pos{File: "status.yaml"}, "status-success", "the registry must define Success with code 0")
+	}
+}
+
+func (l *linter) statusRef(pos Pos, who, name string) {
+	if l.s.StatusByName(name) == nil {
+		l.ps.at(pos, "dangling-status", "%s names unknown status %q", who, name)
+	}
+}
+
+func (l *linter) roles() {
+	unique(l, "unique-role", "role", l.s.Architecture.Roles, func(r *Role) (string, Pos) { return r.Name, r.Pos })
+}
+
+func (l *linter) roleRef(pos Pos, who, name string) {
+	if l.s.Role(name) == nil {
+		l.ps.at(pos, "dangling-role", "%s names unknown role %q", who, name)
+	}
+}
+
+func (l *linter) requirements() {
+	unique(l, "unique-requirement", "requirement", l.s.Requirements, func(r *Requirement) (string, Pos) { return r.ID, r.Pos })
+	for _, r := range l.s.Requirements {
+		parts := strings.Split(r.ID, "-")
+		if len(parts) != 3 || parts[0] != "IHSM" || parts[1] != r.Area {
+			l.ps.at(r.Pos, "requirement-area", "requirement %s: id must be IHSM-%s-NNN for area %s", r.ID, r.Area, r.Area)
+		}
+		if !slices.Contains([]string{LevelMust, LevelShould, LevelMay}, r.Level) {
+			l.ps.at(r.Pos, "requirement-level", "requirement %s: level %q is not MUST, SHOULD or MAY", r.ID, r.Level)
+		}
+		if !slices.Contains([]string{TestedByWire, TestedByControl, TestedByReview}, r.Tested) {
+			l.ps.at(r.Pos, "requirement-tested", "requirement %s: tested %q is not wire, control or review", r.ID, r.Tested)
+		}
+		if l.s.Profile(r.Profile) == nil {
+			l.ps.at(r.Pos, "dangling-profile", "requirement %s belongs to unknown profile %q", r.ID, r.Profile)
+		}
+		if _, _, _, ok := ParseSemver(r.Since); !ok {
+			l.ps.at(r.Pos, "semver", "requirement %s: since %q is not a semantic version", r.ID, r.Since)
+		} else if _, _, _, ok := ParseSemver(l.s.Meta.Version); ok && compareSemver(r.Since, l.s.Meta.Version) > 0 {
+			l.ps.at(r.Pos, "semver", "requirement %s: since %s is later than the spec version %s", r.ID, r.Since, l.s.Meta.Version)
+		}
+		for _, c := range r.Commands {
+			l.commandRef(r.Pos, "requirement "+r.ID, c)
+		}
+	}
+}
+
+func (l *linter) requirementRef(pos Pos, who, id string) {
+	r := l.s.Requirement(id)
+	switch {
+	case r == nil:
+		l.ps.at(pos, "dangling-requirement", "%s names unknown requirement %s", who, id)
+	case r.Withdrawn:
+		l.ps.at(pos, "withdrawn-requirement", "%s names withdrawn requirement %s", who, id)
+	}
+}
+
+func (l *linter) commandRef(pos Pos, who, name string) {
+	if l.s.Command(name) == nil {
+		l.ps.at(pos, "dangling-command", "%s names unknown command %q", who, name)
+	}
+}
+
+func (l *linter) wire() {
+	w := &l.s.Wire
+	l.fields(w.Pos, "envelope", w.Envelope)
+	l.fields(w.Pos, "request header", w.RequestHeader)
+	l.fields(w.Pos, "response header", w.ResponseHeader)
+	l.errorRows("common errors", w.CommonErrors, true)
+	if lim := l.s.Limit("max_frame"); lim != nil && lim.Value != uint64(w.Framing.MaxFrame) {
+		l.ps.at(lim.Pos, "limit-mismatch", "limit max_frame is %d but wire.yaml framing.max_frame is %d", lim.Value, w.Framing.MaxFrame)
+	}
+}
+
+var scalarTypes = []string{TypeU8, TypeU16, TypeU32, TypeU64, TypeBool, TypeBytes, TypeText}
+
+// fields checks one CBOR map: unique keys and names (RFC 8949 §4.2.1 maps
+// have no duplicate keys), resolvable types and bounded sizes.
+func (l *linter) fields(owner Pos, what string, fs []Field) {
+	unique(l, "unique-field-key", what+" field key", fs, func(f *Field) (string, Pos) { return strconv.Itoa(f.Key), posOr(f.Pos, owner) })
+	unique(l, "unique-field-name", what+" field", fs, func(f *Field) (string, Pos) { return f.Name, posOr(f.Pos, owner) })
+	for _, f := range fs {
+		pos := posOr(f.Pos, owner)
+		who := what + " field " + f.Name
+		switch f.Type {
+		case TypeU8, TypeU16, TypeU32, TypeU64:
+			if f.Range != nil {
+				max := map[string]uint64{TypeU8: 0xFF, TypeU16: 0xFFFF, TypeU32: 0xFFFFFFFF, TypeU64: ^uint64(0)}[f.Type]
+				if f.Range.Max > max {
+					l.ps.at(pos, "field-range", "%s: range max %d does not fit a %s", who, f.Range.Max, f.Type)
+				}
+			}
+		case TypeBool:
+		case TypeBytes, TypeText:
+			if f.Size == nil {
+				l.ps.at(pos, "field-size", "%s: a %s field needs a size", who, f.Type)
+			}
+		case TypeEnum:
+			if l.s.Enum(f.Enum) == nil {
+				l.ps.at(pos, "field-type", "%s: enum %q is not defined in types.yaml", who, f.Enum)
+			}
+		case TypeFlags:
+			if l.s.Flags(f.Flags) == nil {
+				l.ps.at(pos, "field-type", "%s: flags %q is not defined in types.yaml", who, f.Flags)
+			}
+		case TypeList:
+			if f.Size == nil {
+				l.ps.at(pos, "field-size", "%s: a list needs a size (its element count)", who)
+			}
+			switch {
+			case f.Items == TypeEnum:
+				if l.s.Enum(f.Enum) == nil {
+					l.ps.at(pos, "field-type", "%s: list of enum %q, not defined in types.yaml", who, f.Enum)
+				}
+			case f.Items == TypeFlags:
+				if l.s.Flags(f.Flags) == nil {
+					l.ps.at(pos, "field-type", "%s: list of flags %q, not defined in types.yaml", who, f.Flags)
+				}
+			case slices.Contains(scalarTypes, f.Items):
+				if (f.Items == TypeBytes || f.Items == TypeText) && f.ItemSize == nil {
+					l.ps.at(pos, "field-size", "%s: a list of %s needs an item_size", who, f.Items)
+				}
+			default:
+				l.ps.at(pos, "field-type", "%s: list items %q is not one of %s, enum or flags", who, f.Items, strings.Join(scalarTypes, ", "))
+			}
+		default:
+			l.ps.at(pos, "field-type", "%s: unknown type %q", who, f.Type)
+		}
+		if f.Enum != "" && f.Type != TypeEnum && f.Items != TypeEnum {
+			l.ps.at(pos, "field-type", "%s: enum is set on a %s field", who, f.Type)
+		}
+		if f.Flags != "" && f.Type != TypeFlags && f.Items != TypeFlags {
+			l.ps.at(pos, "field-type", "%s: flags is set on a %s field", who, f.Type)
+		}
+		if f.Items != "" && f.Type != TypeList {
+			l.ps.at(pos, "field-type", "%s: items is set on a %s field", who, f.Type)
+		}
+		if f.ItemSize != nil && f.Type != TypeList {
+			l.ps.at(pos, "field-size", "%s: item_size is set on a %s field", who, f.Type)
+		}
+		for _, r := range []struct {
+			name string
+			r    *Range
+		}{{"size", f.Size}, {"item_size", f.ItemSize}, {"range", f.Range}} {
+			if r.r != nil && r.r.Min > r.r.Max {
+				l.ps.at(pos, "field-range", "%s: %s min %d exceeds max %d", who, r.name, r.r.Min, r.r.Max)
+			}
+		}
+		if f.Range != nil && !slices.Contains([]string{TypeU8, TypeU16, TypeU32, TypeU64}, f.Type) {
+			l.ps.at(pos, "field-range", "%s: range is set on a %s field", who, f.Type)
+		}
+	}
+}
+
+func posOr(p, owner Pos) Pos {
+	if p.File == "" {
+		return owner
+	}
+	return p
+}
+
+var sessionRules = []string{SessionNone, SessionOpens, SessionCloses, SessionIn}
+
+func (l *linter) errorRows(who string, rows []ErrorRow, common bool) {
+	seen := map[string]Pos{}
+	for _, r := range rows {
+		l.statusRef(r.Pos, who, r.Status)
+		if r.Status == "Success" {
+			l.ps.at(r.Pos, "error-success", "%s: Success is not an error", who)
+		}
+		key := r.Status + "\x00" + r.When
+		if prev, dup := seen[key]; dup {
+			l.ps.at(r.Pos, "unique-error-row", "%s: row %s (%s) repeats %s", who, r.Status, r.When, prev.place())
+		}
+		seen[key] = r.Pos
+		if len(r.Sessions) > 0 && !common {
+			l.ps.at(r.Pos, "session-rule", "%s: only common rows are filtered by sessions", who)
+		}
+		for _, sr := range r.Sessions {
+			if !slices.Contains(sessionRules, sr) {
+				l.ps.at(r.Pos, "session-rule", "%s: unknown session rule %q", who, sr)
+			}
+		}
+		for _, id := range r.Requirements {
+			l.requirementRef(r.Pos, who+" row "+r.Status, id)
+		}
+	}
+}
+
+func (l *linter) commands() {
+	cs := l.s.Commands
+	unique(l, "unique-opcode", "opcode", cs, func(c *Command) (string, Pos) { return fmt.Sprintf("0x%04X", c.Opcode), c.Pos })
+	unique(l, "unique-command", "command", cs, func(c *Command) (string, Pos) { return c.Name, c.Pos })
+	unique(l, "unique-command-id", "command id", cs, func(c *Command) (string, Pos) { return c.ID, c.Pos })
+	for i := range cs {
+		c := &cs[i]
+		who := "command " + c.Name
+		if !slices.Contains(sessionRules, c.Session) {
+			l.ps.at(c.Pos, "session-rule", "%s: unknown session rule %q", who, c.Session)
+		}
+		for _, r := range c.Roles {
+			l.roleRef(c.Pos, who, r)
+		}
+		l.feature(c.Pos, who, c.Feature)
+		l.fields(c.Pos, c.Name+" request", c.Request)
+		l.fields(c.Pos, c.Name+" response", c.Response)
+		l.errorRows(who, c.Errors, false)
+		if len(l.s.EffectiveErrors(c)) == 0 {
+			l.ps.at(c.Pos, "no-errors", "%s has no error table: no rows of its own and no common rows for session rule %q", who, c.Session)
+		}
+		if len(c.Requirements) == 0 {
+			l.ps.at(c.Pos, "no-requirements", "%s implements no requirement", who)
+		}
+		for _, id := range c.Requirements {
+			l.requirementRef(c.Pos, who, id)
+		}
+	}
+}
+
+func (l *linter) states() {
+	unique(l, "unique-state-machine", "state machine", l.s.States, func(m *StateMachine) (string, Pos) { return m.ID, m.Pos })
+	for _, m := range l.s.States {
+		who := "state machine " + m.ID
+		unique(l, "unique-state", m.ID+" state", m.States, func(s *State) (string, Pos) { return s.Name, s.Pos })
+		if m.State(m.Initial) == nil {
+			l.ps.at(m.Pos, "dangling-state", "%s: initial state %q is not defined", who, m.Initial)
+		}
+		for _, st := range m.States {
+			for _, a := range st.Allow {
+				if a != "*" {
+					l.commandRef(st.Pos, who+" state "+st.Name, a)
+				}
+			}
+			if st.Reject != "" {
+				l.statusRef(st.Pos, who+" state "+st.Name, st.Reject)
+			}
+		}
+		for _, t := range m.Transitions {
+			tw := fmt.Sprintf("%s transition %s -> %s", who, t.From, t.To)
+			from := m.State(t.From)
+			if from == nil {
+				l.ps.at(t.Pos, "dangling-state", "%s: state %q is not defined", tw, t.From)
+			} else if from.Terminal {
+				l.ps.at(t.Pos, "terminal-transition", "%s leaves terminal state %s", tw, t.From)
+			}
+			if m.State(t.To) == nil {
+				l.ps.at(t.Pos, "dangling-state", "%s: state %q is not defined", tw, t.To)
+			}
+			if (t.Command == "") == (t.Event == "") {
+				l.ps.at(t.Pos, "transition-trigger", "%s needs exactly one of command or event", tw)
+			}
+			if t.Command != "" {
+				l.commandRef(t.Pos, tw, t.Command)
+			}
+			for _, id := range t.Requirements {
+				l.requirementRef(t.Pos, tw, id)
+			}
+		}
+		if m.State(m.Initial) == nil {
+			continue
+		}
+		reached := map[string]bool{m.Initial: true}
+		for changed := true; changed; {
+			changed = false
+			for _, t := range m.Transitions {
+				if reached[t.From] && !reached[t.To] {
+					reached[t.To], changed = true, true
+				}
+			}
+		}
+		for _, st := range m.States {
+			if !reached[st.Name] {
+				l.ps.at(st.Pos, "unreachable-state", "%s: state %s cannot be reached from %s", who, st.Name, m.Initial)
+			}
+		}
+	}
+}
+
+func (l *linter) architecture() {
+	a := &l.s.Architecture
+	unique(l, "unique-port", "port", a.Boundary.Ports, func(p *Port) (string, Pos) { return p.Name, Pos{} })
+	unique(l, "unique-service", "service", a.Services, func(s *Service) (string, Pos) { return s.Name, s.Pos })
+	unique(l, "unique-key-entry", "key table entry", a.Keys, func(k *SecretEntry) (string, Pos) { return k.Name, k.Pos })
+	unique(l, "unique-algorithm", "algorithm", a.Algorithms, func(al *Algorithm) (string, Pos) { return al.Name, al.Pos })
+	unique(l, "unique-self-test", "self-test", a.SelfTests, func(t *SelfTest) (string, Pos) { return t.Name, t.Pos })
+	unique(l, "unique-limit", "limit", a.Limits, func(lim *Limit) (string, Pos) { return lim.Name, lim.Pos })
+	covered := map[string]bool{}
+	for _, sv := range a.Services {
+		who := "service " + sv.Name
+		for _, c := range sv.Commands {
+			l.commandRef(sv.Pos, who, c)
+			covered[c] = true
+		}
+		for _, r := range sv.Roles {
+			l.roleRef(sv.Pos, who, r)
+		}
+		for _, k := range sv.Keys {
+			if !slices.ContainsFunc(a.Keys, func(e SecretEntry) bool { return e.Name == k }) {
+				l.ps.at(sv.Pos, "dangling-key-entry", "%s names unknown key table entry %q", who, k)
+			}
+		}
+	}
+	for _, c := range l.s.Commands {
+		if !covered[c.Name] {
+			l.ps.at(c.Pos, "service-coverage", "command %s is in no service of architecture services", c.Name)
+		}
+	}
+	for _, al := range a.Algorithms {
+		if al.SelfTest == "" {
+			if al.Approved {
+				l.ps.at(al.Pos, "dangling-self-test", "approved algorithm %s has no self-test", al.Name)
+			}
+			continue
+		}
+		if l.s.SelfTest(al.SelfTest) == nil {
+			l.ps.at(al.Pos, "dangling-self-test", "algorithm %s names unknown self-test %q", al.Name, al.SelfTest)
+		}
+	}
+}
