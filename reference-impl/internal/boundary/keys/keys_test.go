@@ -253,7 +253,7 @@ func TestPolicy(t *testing.T) {
 	}
 }
 
-func first[T any](_ T, err error) error         { return err }
+func first[T any](_ T, err error) error          { return err }
 func first2[T, U any](_ T, _ U, err error) error { return err }
 func first3[T, U any](_ T, _ U, err error) error { return err }
 
@@ -714,4 +714,3 @@ func BenchmarkAESGCM1KiB(b *testing.B) {
 		}
 	}
 }
-

@@ -42,7 +42,7 @@ func TestWycheproofAESGCM(t *testing.T) {
 		TestGroups []struct {
 			KeySize, IvSize, TagSize int
 			Tests                    []struct {
-				TcID                           int
+				TcID                               int
 				Key, Iv, Aad, Msg, Ct, Tag, Result string
 			}
 		}
