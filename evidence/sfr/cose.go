@@ -209,7 +209,10 @@ func VerifyCOSE(msg []byte, pub crypto.PublicKey) (*Verified, error) {
 	if m.bodyHeader.crit {
 		return nil, fmt.Errorf("%w: COSE header has crit", ErrMalformed)
 	}
+	// With several signers, a signature that was checked and failed says
+	// more than a signer whose algorithm does not fit the key.
 	var firstErr error
+	sigFailed := false
 	for _, s := range m.signatures {
 		alg, err := verifyCOSESignature(m, s, pub)
 		if err == nil {
@@ -219,11 +222,12 @@ func VerifyCOSE(msg []byte, pub crypto.PublicKey) (*Verified, error) {
 			}
 			return &Verified{Form: m.form, Algorithm: alg, KeyID: s.header.kid, Payload: m.payload, Report: r}, nil
 		}
-		if firstErr == nil || errors.Is(firstErr, ErrSignature) && !errors.Is(err, ErrSignature) {
+		if firstErr == nil {
 			firstErr = err
 		}
+		sigFailed = sigFailed || errors.Is(err, ErrSignature)
 	}
-	if len(m.signatures) > 1 && errors.Is(firstErr, ErrSignature) {
+	if len(m.signatures) > 1 && sigFailed {
 		return nil, fmt.Errorf("%w: none of %d signatures verifies with the key", ErrSignature, len(m.signatures))
 	}
 	return nil, firstErr
