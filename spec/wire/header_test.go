@@ -18,7 +18,7 @@ func TestHeaderMatchesCodec(t *testing.T) {
 		{Revision: 0xFFFF, Opcode: 0xFFFF, RequestID: 24, SessionID: 0x10000, Sequence: 1 << 40},
 	}
 	for _, h := range reqs {
-		want, err := defaultCodec.enc.Marshal(h)
+		want, err := newRefCodec(t).enc.Marshal(h)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +36,7 @@ func TestHeaderMatchesCodec(t *testing.T) {
 		{Revision: Revision, Opcode: 0x0501, RequestID: 300, SessionID: 7, Sequence: 2, FIPSApproved: true},
 	}
 	for _, h := range resps {
-		want, err := defaultCodec.enc.Marshal(h)
+		want, err := newRefCodec(t).enc.Marshal(h)
 		if err != nil {
 			t.Fatal(err)
 		}

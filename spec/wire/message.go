@@ -16,6 +16,8 @@ type Message interface {
 	Validate() error
 
 	reset()
+	appendCBOR(b []byte) []byte
+	decodeCBOR(d *decoder) error
 	appendJSON(j *jsonWriter) error
 }
 

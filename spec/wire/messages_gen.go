@@ -31,6 +31,22 @@ func (*GetApiRevisionRequest) IsResponse() bool { return false }
 
 func (m *GetApiRevisionRequest) reset() { *m = GetApiRevisionRequest{} }
 
+func (m *GetApiRevisionRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetApiRevisionRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
 // Validate checks m against the spec (CMD-DEVICE-API-REVISION).
 func (m *GetApiRevisionRequest) Validate() error {
 	return nil
@@ -59,6 +75,49 @@ func (*GetApiRevisionResponse) MessageName() string { return "GetApiRevisionResp
 func (*GetApiRevisionResponse) IsResponse() bool { return true }
 
 func (m *GetApiRevisionResponse) reset() { *m = GetApiRevisionResponse{} }
+
+func (m *GetApiRevisionResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorArray, uint64(len(m.Revisions)))
+	for _, it := range m.Revisions {
+		b = appendHead(b, majorUint, uint64(it))
+	}
+	return b
+}
+
+func (m *GetApiRevisionResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			count, err := d.array(false)
+			if err != nil {
+				return err
+			}
+			m.Revisions = make([]uint16, count)
+			for i := range m.Revisions {
+				v, err := d.uint(0xFFFF)
+				if err != nil {
+					return err
+				}
+				m.Revisions[i] = uint16(v)
+			}
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetApiRevisionResponse", seen, 0x2)
+}
 
 // Validate checks m against the spec (CMD-DEVICE-API-REVISION).
 func (m *GetApiRevisionResponse) Validate() error {
@@ -102,6 +161,47 @@ func (*EstablishCredentialRequest) IsResponse() bool { return false }
 
 func (m *EstablishCredentialRequest) reset() { *m = EstablishCredentialRequest{} }
 
+func (m *EstablishCredentialRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendBytes(b, m.ClientPublicKey)
+	b = append(b, 2)
+	b = appendBytes(b, m.SealedPIN)
+	return b
+}
+
+func (m *EstablishCredentialRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.ClientPublicKey = v
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.SealedPIN = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EstablishCredentialRequest", seen, 0x6)
+}
+
 // Validate checks m against the spec (CMD-PARTITION-ESTABLISH).
 func (m *EstablishCredentialRequest) Validate() error {
 	if err := checkLen("EstablishCredentialRequest", "client_public_key", len(m.ClientPublicKey), 97, 97); err != nil {
@@ -138,6 +238,39 @@ func (*EstablishCredentialResponse) MessageName() string { return "EstablishCred
 func (*EstablishCredentialResponse) IsResponse() bool { return true }
 
 func (m *EstablishCredentialResponse) reset() { *m = EstablishCredentialResponse{} }
+
+func (m *EstablishCredentialResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.PartitionID)
+	return b
+}
+
+func (m *EstablishCredentialResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.PartitionID = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EstablishCredentialResponse", seen, 0x2)
+}
 
 // Validate checks m against the spec (CMD-PARTITION-ESTABLISH).
 func (m *EstablishCredentialResponse) Validate() error {
@@ -179,6 +312,61 @@ func (*GenerateKeyRequest) MessageName() string { return "GenerateKeyRequest" }
 func (*GenerateKeyRequest) IsResponse() bool { return false }
 
 func (m *GenerateKeyRequest) reset() { *m = GenerateKeyRequest{} }
+
+func (m *GenerateKeyRequest) appendCBOR(b []byte) []byte {
+	n := uint64(2)
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.Kind))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if len(m.Label) > 0 {
+		b = append(b, 3)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *GenerateKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Kind = KeyKind(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 3:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GenerateKeyRequest", seen, 0x6)
+}
 
 // Validate checks m against the spec (CMD-KEY-GENERATE).
 func (m *GenerateKeyRequest) Validate() error {
@@ -233,6 +421,47 @@ func (*GenerateKeyResponse) IsResponse() bool { return true }
 
 func (m *GenerateKeyResponse) reset() { *m = GenerateKeyResponse{} }
 
+func (m *GenerateKeyResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *GenerateKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GenerateKeyResponse", seen, 0x6)
+}
+
 // Validate checks m against the spec (CMD-KEY-GENERATE).
 func (m *GenerateKeyResponse) Validate() error {
 	if err := checkLen("GenerateKeyResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
@@ -278,6 +507,70 @@ func (*SignRequest) MessageName() string { return "SignRequest" }
 func (*SignRequest) IsResponse() bool { return false }
 
 func (m *SignRequest) reset() { *m = SignRequest{} }
+
+func (m *SignRequest) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if m.Tag != nil {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Algorithm))
+	b = append(b, 3)
+	b = appendBytes(b, m.Data)
+	if m.Tag != nil {
+		b = append(b, 4)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	return b
+}
+
+func (m *SignRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Algorithm = KeyKind(v)
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Data = v
+		case 4:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("SignRequest", seen, 0xE)
+}
 
 // Validate checks m against the spec (CMD-CRYPTO-SIGN).
 func (m *SignRequest) Validate() error {
@@ -326,6 +619,39 @@ func (*SignResponse) MessageName() string { return "SignResponse" }
 func (*SignResponse) IsResponse() bool { return true }
 
 func (m *SignResponse) reset() { *m = SignResponse{} }
+
+func (m *SignResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.Signature)
+	return b
+}
+
+func (m *SignResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Signature = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("SignResponse", seen, 0x2)
+}
 
 // Validate checks m against the spec (CMD-CRYPTO-SIGN).
 func (m *SignResponse) Validate() error {

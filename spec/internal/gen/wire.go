@@ -296,6 +296,7 @@ func genMessage(p *printer, c model.Command, dir string, fields []model.Field) e
 	p.f("// MessageName returns %q.\nfunc (*%s) MessageName() string { return %q }\n\n", name, name, name)
 	p.f("// IsResponse reports %v.\nfunc (*%s) IsResponse() bool { return %v }\n\n", dir == "Response", name, dir == "Response")
 	p.f("func (m *%s) reset() { *m = %s{} }\n\n", name, name)
+	genCBOR(p, name, fields)
 
 	// Validate.
 	p.f("// Validate checks m against the spec (%s).\nfunc (m *%s) Validate() error {\n", c.ID, name)
