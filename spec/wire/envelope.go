@@ -23,7 +23,6 @@ const (
 	envSealed = 3
 )
 
-
 // EmptyBody returns the encoding of the empty map, the body of an error
 // response (spec: wire.yaml).
 func EmptyBody() []byte { return []byte{0xa0} }
