@@ -42,7 +42,7 @@ func serveEcho(r interface{ Read([]byte) (int, error) }, w interface{ Write([]by
 		if err != nil {
 			return
 		}
-		held = append(held, testFrame(id, req))
+		held = append(held, testResponse(id, req))
 		if len(held) < batch {
 			continue
 		}
@@ -214,7 +214,7 @@ func TestUnexpectedResponseFailsConnection(t *testing.T) {
 	defer tr.Close()
 	go func() {
 		if _, err := readFrame(b); err == nil {
-			writeFrame(b, testFrame(99, nil)) // answers a request never made
+			writeFrame(b, testResponse(99, nil)) // answers a request never made
 		}
 	}()
 	_, err := tr.RoundTrip(context.Background(), testFrame(1, nil))
@@ -237,10 +237,10 @@ func TestContextCancelDropsLateResponse(t *testing.T) {
 		first, _ := readFrame(br)
 		<-release
 		id, _ := requestID(first)
-		writeFrame(b, testFrame(id, nil)) // late answer to the cancelled request
+		writeFrame(b, testResponse(id, nil)) // late answer to the cancelled request
 		second, _ := readFrame(br)
 		id, _ = requestID(second)
-		writeFrame(b, testFrame(id, second))
+		writeFrame(b, testResponse(id, second))
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
 	defer cancel()
@@ -296,7 +296,7 @@ func TestRawConn(t *testing.T) {
 		var all bytes.Buffer
 		all.ReadFrom(c)
 		got <- all.Bytes()
-		writeFrame(c, []byte{0xa0})
+		c.Write([]byte{0, 0, 0, 1, 0xa0})
 	}()
 	rc, err := DialRaw(context.Background(), "unix://"+path)
 	if err != nil {
