@@ -280,7 +280,9 @@ func (l *linter) manifest(r *Report, dev map[string]any) {
 	}
 	mj := ManifestJSON(r.Device.Manifest)
 	s384, s512 := sha512.Sum384(mj), sha512.Sum512(mj)
-	if r.encoding == EncodingCoRIM {
+	// A CoRIM carries the manifest digest apart from the firmware digests;
+	// a report that records it is read that way.
+	if r.encoding == EncodingCoRIM || r.Device.ManifestSHA512 != "" {
 		if r.Device.ManifestSHA512 != "" && r.Device.ManifestSHA512 != hex.EncodeToString(s512[:]) {
 			l.add(CodeManifestDigest, SeverityError, "device.manifest", "src-manifest digest is not the SHA-512 of the manifest")
 		}
