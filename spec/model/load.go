@@ -48,7 +48,9 @@ var areaDirs = []struct{ dir, schema string }{
 // error that names each problem's file, line and rule.
 //
 // The returned Spec lists Commands in opcode order and Requirements in id
-// order.
+// order. To check a spec that has no schema/ of its own (an older copy, a
+// vendor's fork), compile the schemas elsewhere with CompileSchemas and call
+// Schemas.Load; `ihsm spec` does so with the schemas embedded in package spec.
 func Load(fsys fs.FS) (*Spec, error) {
 	schemas, err := fs.Sub(fsys, "schema")
 	if err != nil {
