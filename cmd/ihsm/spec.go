@@ -186,3 +186,23 @@ func parseError(err error) error {
 	}
 	return exitError{2}
 }
+
+// runVersion is `ihsm version`: the spec version and API revision this
+// binary was built from, read from the embedded spec.
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	flags := flag.NewFlagSet("ihsm version", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	if err := flags.Parse(args); err != nil {
+		return parseError(err)
+	}
+	if flags.NArg() != 0 {
+		flags.Usage()
+		return exitError{2}
+	}
+	s, err := model.Load(spec.FS)
+	if err != nil {
+		return reportProblems(err, embedded, stdout, stderr)
+	}
+	_, err = fmt.Fprintf(stdout, "OpenIHSM spec %s, API revision %d.%d\n", s.Meta.Version, s.Meta.APIRevision.Major, s.Meta.APIRevision.Minor)
+	return err
+}

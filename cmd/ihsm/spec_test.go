@@ -237,3 +237,13 @@ func TestSpecBinary(t *testing.T) {
 		t.Fatalf("ihsm spec lint of a broken spec: %v\n%s", err, out)
 	}
 }
+
+func TestVersion(t *testing.T) {
+	code, out, errOut := runIHSM("version")
+	if code != 0 || !strings.HasPrefix(out, "OpenIHSM spec ") || !strings.Contains(out, ", API revision ") {
+		t.Fatalf("exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	if code, _, _ := runIHSM("version", "extra"); code != 2 {
+		t.Errorf("ihsm version extra: exit %d, want 2", code)
+	}
+}
