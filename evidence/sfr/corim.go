@@ -93,34 +93,34 @@ var profileBytes = []byte{0x06, 0x0A, 0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xF4, 
 // octets only), accepted too.
 var profileRFC9090 = []byte{0x2B, 0x06, 0x01, 0x04, 0x01, 0x82, 0xCC, 0x7F, 0x01, 0x01}
 
-var (
-	encMode cbor.EncMode
-	decMode cbor.DecMode
-)
-
-func init() {
-	var err error
-	// RFC 8949 §4.2.1 core deterministic encoding, so equal reports give
-	// equal bytes.
-	encMode, err = cbor.CoreDetEncOptions().EncMode()
+// encMode writes RFC 8949 §4.2.1 core deterministic encoding, so equal
+// reports give equal bytes. Both modes are fixed configurations, built once.
+var encMode = func() cbor.EncMode {
+	m, err := cbor.CoreDetEncOptions().EncMode()
 	if err != nil {
-		panic(err)
+		panic(err) // the options are constant; this cannot fail at run time
 	}
-	decMode, err = cbor.DecOptions{
+	return m
+}()
+
+// decMode bounds nesting and sizes of untrusted input and rejects
+// duplicate map keys (RFC 8949 §5.6).
+var decMode = func() cbor.DecMode {
+	m, err := cbor.DecOptions{
 		DupMapKey:        cbor.DupMapKeyEnforcedAPF,
 		MaxNestedLevels:  32,
 		MaxArrayElements: 65536,
 		MaxMapPairs:      65536,
 		IndefLength:      cbor.IndefLengthAllowed,
-		DefaultMapType:   nil,
 		IntDec:           cbor.IntDecConvertNone,
 		BigIntDec:        cbor.BigIntDecodeValue,
 		ByteStringToTime: cbor.ByteStringToTimeForbidden,
 	}.DecMode()
 	if err != nil {
-		panic(err)
+		panic(err) // the options are constant; this cannot fail at run time
 	}
-}
+	return m
+}()
 
 // CoRIMOptions chooses what a CoRIM encoding carries beyond the report.
 type CoRIMOptions struct {
