@@ -23,6 +23,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func commands() map[string]command {
 	return map[string]command{
 		"sfr":     {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
+		"conform": {"run the conformance suite against a device", runConform},
 		"spec":    {"lint and diff the machine-readable spec", runSpec},
 		"version": {"print the spec version and API revision", runVersion},
 	}

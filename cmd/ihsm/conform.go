@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+	"strings"
+
+	"github.com/openihsm/openihsm/conformance/driver"
+	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/conformance/runner"
+	"github.com/openihsm/openihsm/features"
+	"github.com/openihsm/openihsm/spec"
+	"github.com/openihsm/openihsm/spec/model"
+)
+
+// runConform runs the conformance suite against a device:
+//
+//	ihsm conform --target unix:///run/hsm/p0.sock[,unix:///run/hsm/p1.sock]
+//	    [--control unix:///run/hsm/control.sock] [--implementation implementation.yaml]
+//	    [--profile baseline,pqc] [--out DIR] [--seed N] [--allow-destructive]
+//	    [--concurrency N] [--pin PIN]
+func runConform(args []string, stdout, stderr io.Writer) error {
+	fl := flag.NewFlagSet("conform", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	target := fl.String("target", "", "device endpoint URL per partition, comma-separated: unix:///path, tcp://host:port or exec:adapter")
+	control := fl.String("control", "", "control endpoint URL (unix:///path or tcp://host:port); enables @needs-control scenarios")
+	implPath := fl.String("implementation", "", "implementation.yaml declaring vendor, product, firmware_version, profiles and features")
+	profiles := fl.String("profile", "", "comma-separated profiles to run (default: every claimed profile)")
+	out := fl.String("out", "conformance-out", "output directory")
+	seed := fl.Int64("seed", 0, "random order seed (0 picks one; it is recorded in the report)")
+	destructive := fl.Bool("allow-destructive", false, "run @destructive scenarios (zeroize, tamper)")
+	conc := fl.Int("concurrency", 2, "scenarios run in parallel in the first pass")
+	pin := fl.String("pin", "", "PIN of the partitions (default: the suite's PIN, used to provision them)")
+	if err := fl.Parse(args); err != nil {
+		return exitError{2}
+	}
+	if *target == "" {
+		fmt.Fprintln(stderr, "ihsm conform: --target is required")
+		return exitError{2}
+	}
+	ctx := context.Background()
+	sp, err := model.Load(spec.FS)
+	if err != nil {
+		return fmt.Errorf("load spec: %w", err)
+	}
+	digest, err := fsDigest(spec.FS)
+	if err != nil {
+		return err
+	}
+	urls, err := driver.ParseTargets(*target)
+	if err != nil {
+		return err
+	}
+	var d driver.Driver = &driver.URLs{Targets: urls}
+	if *control != "" {
+		c, err := driver.DialControl(ctx, *control)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		d = driver.WithControl(d, c)
+	}
+	o := runner.Options{
+		Spec: sp, SpecDigest: digest, Features: features.FS, Driver: d, Target: *target,
+		Out: *out, Seed: *seed, AllowDestructive: *destructive, Concurrency: *conc,
+		Progress: stderr, PIN: []byte(*pin),
+	}
+	if *implPath != "" {
+		if o.Implementation, err = runner.LoadImplementation(*implPath); err != nil {
+			return err
+		}
+	}
+	if *profiles != "" {
+		o.Profiles = strings.Split(*profiles, ",")
+	}
+	r, err := runner.Run(ctx, o)
+	if r != nil {
+		runner.Summary(stdout, r)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Result != report.Passed {
+		return errors.New("the device does not conform (see " + *out + "/conformance-report.json)")
+	}
+	return nil
+}
+
+// fsDigest is sha256 over the sorted file names and contents of fsys.
+func fsDigest(fsys fs.FS) (string, error) {
+	var files []string
+	err := fs.WalkDir(fsys, ".", func(p string, de fs.DirEntry, err error) error {
+		if err == nil && !de.IsDir() {
+			files = append(files, p)
+		}
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(files)
+	h := sha256.New()
+	for _, f := range files {
+		b, err := fs.ReadFile(fsys, f)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
+		h.Write(b)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}

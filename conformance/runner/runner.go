@@ -1,0 +1,409 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cucumber/godog"
+
+	"github.com/openihsm/openihsm/conformance/driver"
+	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/conformance/steps"
+	"github.com/openihsm/openihsm/conformance/transcript"
+	"github.com/openihsm/openihsm/spec/model"
+)
+
+// Options configure a run.
+type Options struct {
+	Spec       *model.Spec
+	SpecDigest string
+	Features   fs.FS // the feature bundle
+	Driver     driver.Driver
+	Target     string // shown in the report
+	// Implementation is the vendor's declaration; nil takes the device's
+	// own description and the profiles whose mandatory features it has.
+	Implementation   *Implementation
+	Profiles         []string // restrict the run to these profiles; empty means all claimed
+	Out              string   // output directory; empty writes nothing
+	Seed             int64    // random order seed; 0 picks one (recorded)
+	AllowDestructive bool
+	Concurrency      int
+	PIN              []byte
+	Progress         io.Writer // live progress line; nil for none
+}
+
+// Tags of the suite.
+const (
+	TagSerial        = "@serial"
+	TagDestructive   = "@destructive"
+	TagNeedsControl  = "@needs-control"
+	TagTwoPartitions = "@two-partitions"
+)
+
+// Run runs the suite and returns the finalized report. An error means the
+// run itself could not be carried out; a device that fails is a report
+// whose Result is failed.
+func Run(ctx context.Context, o Options) (*report.Report, error) {
+	if o.Spec == nil || o.Features == nil || o.Driver == nil {
+		return nil, errors.New("runner: spec, features and driver are required")
+	}
+	if o.Seed == 0 {
+		o.Seed = time.Now().UnixNano()
+	}
+	if o.Concurrency < 1 {
+		o.Concurrency = 1
+	}
+	pickles, featDigest, err := ParseFeatures(o.Features)
+	if err != nil {
+		return nil, err
+	}
+	var tw io.Writer
+	var tfile *os.File
+	if o.Out != "" {
+		if err := os.MkdirAll(o.Out, 0o755); err != nil {
+			return nil, err
+		}
+		tfile, err = os.Create(filepath.Join(o.Out, "transcript.jsonl"))
+		if err != nil {
+			return nil, err
+		}
+		defer tfile.Close()
+		tw = tfile
+	}
+	rec := transcript.New(tw)
+	env, err := steps.NewEnv(o.Spec, o.Driver, rec, o.PIN)
+	if err != nil {
+		return nil, err
+	}
+	r := &report.Report{
+		ReportVersion: report.Version,
+		Suite: report.Suite{
+			Name: "OpenIHSM conformance", Version: o.Spec.Meta.Version, SpecVersion: o.Spec.Meta.Version,
+			APIRevision: fmt.Sprintf("%d.%d", o.Spec.Meta.APIRevision.Major, o.Spec.Meta.APIRevision.Minor),
+			SpecDigest:  o.SpecDigest, FeaturesDigest: featDigest,
+		},
+		Target: o.Target, Control: env.Control != nil, Seed: o.Seed, Started: time.Now().UTC(),
+	}
+	impl, claimed, problems := checkImplementation(ctx, env, o)
+	r.Implementation = impl
+	r.Problems = append(r.Problems, problems...)
+
+	// Selection.
+	profiles := map[string]bool{}
+	for _, p := range o.Spec.Meta.Profiles {
+		profiles["@"+p.Name] = true
+	}
+	var run []string
+	for p, c := range claimed {
+		if c && (len(o.Profiles) == 0 || slices.Contains(o.Profiles, p)) {
+			run = append(run, "@"+p)
+		}
+	}
+	sort.Strings(run)
+	results := newResults()
+	var base expr
+	if len(run) > 0 {
+		base = append(base, run)
+	}
+	notTested := func(p Pickle, status, why string) {
+		results.set(p.Key(), result{status: status, message: why})
+	}
+	twoParts := o.Driver.Partitions() >= 2
+	for _, p := range pickles {
+		prof := profileOf(p, profiles)
+		switch {
+		case !slices.Contains(run, "@"+prof):
+			notTested(p, report.NotTested, "profile "+prof+" not claimed or not selected")
+		case p.HasTag(TagNeedsControl) && env.Control == nil:
+			notTested(p, report.NotTested, "needs a control channel (--control)")
+		case p.HasTag(TagTwoPartitions) && !twoParts:
+			notTested(p, report.NotTested, "needs two partition endpoints")
+		case p.HasTag(TagDestructive) && !o.AllowDestructive:
+			notTested(p, report.Skipped, "destructive: run with --allow-destructive")
+		}
+	}
+	excl := func(e expr) expr {
+		if env.Control == nil {
+			e = append(e, []string{"~" + TagNeedsControl})
+		}
+		if !twoParts {
+			e = append(e, []string{"~" + TagTwoPartitions})
+		}
+		return e
+	}
+	parallel := excl(append(slices.Clone(base), []string{"~" + TagSerial}, []string{"~" + TagDestructive}))
+	serial := []string{TagSerial}
+	if o.AllowDestructive {
+		serial = append(serial, TagDestructive)
+	}
+	alone := excl(append(slices.Clone(base), serial))
+	if !o.AllowDestructive {
+		alone = append(alone, []string{"~" + TagDestructive})
+	}
+	selected := 0
+	for _, p := range pickles {
+		if len(run) > 0 && (parallel.match(p.Tags) || alone.match(p.Tags)) {
+			selected++
+		}
+	}
+	if selected == 0 {
+		return nil, fmt.Errorf("runner: the profiles %v select no scenario", run)
+	}
+	prog := &progress{w: o.Progress, total: selected}
+	var cucumber []json.RawMessage
+	for i, pass := range []struct {
+		e    expr
+		conc int
+	}{{parallel, o.Concurrency}, {alone, 1}} {
+		n := 0
+		for _, p := range pickles {
+			if pass.e.match(p.Tags) {
+				n++
+			}
+		}
+		if n == 0 {
+			continue
+		}
+		cj, code, err := runPass(ctx, o, env, pass.e, pass.conc, o.Seed+int64(i), results, prog)
+		if err != nil {
+			return nil, err
+		}
+		cucumber = append(cucumber, cj...)
+		if code == 2 {
+			return nil, fmt.Errorf("runner: godog rejected its options (tags %q)", pass.e)
+		}
+		if code != 0 && !results.anyFailed() {
+			r.Problems = append(r.Problems, fmt.Sprintf("godog reported failure in pass %d (undefined or pending steps?)", i+1))
+		}
+	}
+	prog.done()
+
+	for _, p := range pickles {
+		res, ok := results.get(p.Key())
+		if !ok {
+			res = result{status: report.Failed, message: "selected but did not run"}
+		}
+		r.Scenarios = append(r.Scenarios, report.Scenario{
+			ID: p.ID(), Name: p.Name, Feature: p.URI, Tags: p.Tags,
+			Requirements: requirementsOf(p), Profile: profileOf(p, profiles),
+			Status: res.status, DurationMS: res.ms, Message: res.message,
+		})
+	}
+	if err := rec.Flush(); err != nil {
+		return nil, fmt.Errorf("transcript: %w", err)
+	}
+	digest, frames := rec.Digest()
+	r.Transcript = report.Transcript{File: "transcript.jsonl", Digest: digest, Frames: frames}
+	var reqs []report.Requirement
+	for _, q := range o.Spec.Requirements {
+		if q.Withdrawn {
+			continue
+		}
+		reqs = append(reqs, report.Requirement{ID: q.ID, Level: q.Level, Profile: q.Profile, Tested: q.Tested})
+	}
+	r.Finished = time.Now().UTC()
+	r.Finalize(reqs, claimed)
+	if o.Out != "" {
+		if err := writeOutputs(o.Out, r, cucumber); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func profileOf(p Pickle, profiles map[string]bool) string {
+	for _, t := range p.Tags {
+		if profiles[t] {
+			return t[1:]
+		}
+	}
+	return ""
+}
+
+func requirementsOf(p Pickle) []string {
+	out := []string{}
+	for _, t := range p.Tags {
+		if strings.HasPrefix(t, "@IHSM-") {
+			out = append(out, t[1:])
+		}
+	}
+	return out
+}
+
+type result struct {
+	status  string
+	ms      float64
+	message string
+}
+
+type results struct {
+	mu sync.Mutex
+	m  map[string]result
+}
+
+func newResults() *results { return &results{m: map[string]result{}} }
+
+func (r *results) set(k string, v result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.m[k] = v
+}
+
+func (r *results) get(k string) (result, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	v, ok := r.m[k]
+	return v, ok
+}
+
+func (r *results) anyFailed() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, v := range r.m {
+		if v.status == report.Failed {
+			return true
+		}
+	}
+	return false
+}
+
+type startKey struct{}
+
+// runPass runs one godog pass and returns its cucumber JSON features.
+func runPass(ctx context.Context, o Options, env *steps.Env, e expr, conc int, seed int64, res *results, prog *progress) ([]json.RawMessage, int, error) {
+	dir, err := os.MkdirTemp("", "ihsm-conform-")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer os.RemoveAll(dir)
+	cj := filepath.Join(dir, "cucumber.json")
+	suite := godog.TestSuite{
+		Name: "openihsm",
+		ScenarioInitializer: func(sc *godog.ScenarioContext) {
+			steps.Register(sc, env)
+			sc.Before(func(ctx context.Context, p *godog.Scenario) (context.Context, error) {
+				return context.WithValue(ctx, startKey{}, time.Now()), nil
+			})
+			sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
+				start, _ := ctx.Value(startKey{}).(time.Time)
+				v := result{status: report.Passed, ms: float64(time.Since(start).Microseconds()) / 1000}
+				if err != nil {
+					v.status, v.message = report.Failed, err.Error()
+				}
+				res.set(p.Uri+"::"+p.Name, v)
+				prog.add(v.status)
+				return ctx, nil
+			})
+		},
+		Options: &godog.Options{
+			FS:             o.Features,
+			Paths:          []string{"."},
+			Tags:           e.String(),
+			Format:         "cucumber:" + cj,
+			Output:         io.Discard,
+			Strict:         true,
+			Randomize:      seed,
+			Concurrency:    conc,
+			DefaultContext: ctx,
+			NoColors:       true,
+		},
+	}
+	code := suite.Run()
+	data, err := os.ReadFile(cj)
+	if err != nil {
+		return nil, code, fmt.Errorf("cucumber output: %w", err)
+	}
+	var feats []json.RawMessage
+	if len(bytes.TrimSpace(data)) > 0 {
+		if err := json.Unmarshal(data, &feats); err != nil {
+			return nil, code, fmt.Errorf("cucumber output: %w", err)
+		}
+	}
+	return feats, code, nil
+}
+
+type progress struct {
+	mu                   sync.Mutex
+	w                    io.Writer
+	total, n, pass, fail int
+}
+
+func (p *progress) add(status string) {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n++
+	if status == report.Passed {
+		p.pass++
+	} else {
+		p.fail++
+	}
+	fmt.Fprintf(p.w, "\rconform: %d/%d scenarios, %d passed, %d failed", p.n, p.total, p.pass, p.fail)
+}
+
+func (p *progress) done() {
+	if p != nil && p.w != nil {
+		fmt.Fprintln(p.w)
+	}
+}
+
+func writeOutputs(dir string, r *report.Report, cucumber []json.RawMessage) error {
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := report.Validate(data); err != nil {
+		return fmt.Errorf("the report does not validate against its schema: %w", err)
+	}
+	if cucumber == nil {
+		cucumber = []json.RawMessage{}
+	}
+	cj, err := json.MarshalIndent(cucumber, "", "  ")
+	if err != nil {
+		return err
+	}
+	var junit, cov bytes.Buffer
+	if err := r.WriteJUnit(&junit); err != nil {
+		return err
+	}
+	if err := r.WriteCoverage(&cov); err != nil {
+		return err
+	}
+	for name, b := range map[string][]byte{
+		"conformance-report.json": append(data, '\n'),
+		"cucumber.json":           cj,
+		"junit.xml":               junit.Bytes(),
+		"coverage.md":             cov.Bytes(),
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Summary writes the per-profile table of a report.
+func Summary(w io.Writer, r *report.Report) {
+	fmt.Fprintf(w, "%-12s %-8s %7s %7s %8s %11s\n", "PROFILE", "CLAIMED", "PASSED", "FAILED", "SKIPPED", "NOT-TESTED")
+	for _, p := range r.Profiles {
+		fmt.Fprintf(w, "%-12s %-8v %7d %7d %8d %11d\n", p.Name, p.Claimed, p.Passed, p.Failed, p.Skipped, p.NotTested)
+	}
+	for _, p := range r.Problems {
+		fmt.Fprintf(w, "problem: %s\n", p)
+	}
+	fmt.Fprintf(w, "result: %s (seed %d, transcript %s, %d frames)\n", r.Result, r.Seed, r.Transcript.Digest, r.Transcript.Frames)
+}

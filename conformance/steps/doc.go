@@ -1,0 +1,75 @@
+// Package steps is the fixed step vocabulary of the conformance suite: every
+// Gherkin step the features may use, defined once and generic over the spec
+// (commands, fields, enums and statuses are looked up in the spec model by
+// name, never hard-coded), so a vendor writes a driver and never a step.
+//
+// # State
+//
+// Each scenario gets its own state (connections per partition, sessions,
+// saved values, the last exchange), created in a Before hook and carried in
+// the step context; nothing is global, so scenarios run in parallel. The
+// shared, read-only part of a run is an [Env].
+//
+// # Vocabulary
+//
+// Set-up:
+//
+//	Given a provisioned partition                 provisions it with the suite PIN if it is not
+//	Given an unprovisioned partition              zeroizes it first if needed (@destructive)
+//	Given an open session [as "name"]             OpenSession with the suite PIN
+//	Given I switch to partition B                 later steps talk to the second endpoint
+//	Given a key of kind <Kind> with usage <U|U> as @k    GenerateKey, saving key_handle and public_key
+//
+// Requests (a data table of field → value; see Value syntax):
+//
+//	When I send <Command>[ with:]                 the normal way: plain, credential-authenticated or sealed
+//	When I send <Command> in plaintext[ with:]    an in-session command with a plaintext body
+//	When I send <Command> without a session[ with:]
+//	When I send <Command> with session id <n>[ with:]
+//	When I send <Command> with a tampered seal[ with:]
+//	When I send <Command> skipping a sequence number[ with:]
+//	When I send <Command> with revision <n>[ with:]
+//	When I send <Command> with a non-canonical body[ with:]
+//	When I send opcode <0xNNNN>
+//	When I replay the last request
+//	When I send a raw frame "<hex payload>"
+//	When I send a length prefix of <n> bytes
+//	When I open sessions up to the limit
+//	When I close the session / When I reopen the session
+//
+// Control (only in @needs-control scenarios):
+//
+//	When the device is power-cycled|tampered|migrated|reset
+//	When the clock advances by <n>ms|s|m
+//	When the self-test "<name>" is forced to fail
+//
+// Outcomes (status codes by their spec name, resolved with rc.ByName; text
+// is never compared):
+//
+//	Then the status is <StatusName>
+//	Then the response matches its schema
+//	Then the response field <f> is <value>
+//	Then the response field <f> has <n> bytes
+//	Then the response field <f> contains|does not contain <value>
+//	Then I save the key handle as @k / Then I save field <f> as @v
+//	Then the credential key signature verifies against the certificate chain
+//	Then the attestation report verifies against the certificate chain
+//	Then the signature verifies with the public key of @k
+//
+// Every response is also checked automatically, after every step, against
+// the spec's JSON Schema for it (wire.SchemaFS, through wire.ToJSON), and
+// its header must echo the request's request_id and opcode; an error
+// status must come with an empty body.
+//
+// # Value syntax
+//
+//	hex:00ff        bytes
+//	random:N        N random bytes (text fields: N letters)
+//	zeros:N         N zero bytes
+//	text:abc        text (a bare word is also text for a text field)
+//	42, 0x2a        integers
+//	EccP256         an enum value by its spec name
+//	Sign|Verify     flags by their spec names; none is 0
+//	@k1             a value saved earlier
+//	absent          leave the field out
+package steps
