@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -38,10 +39,16 @@ var mutations = []mutation{
 	}},
 	{"duplicate command name", "unique-command", func(c *spectest.Copy) (string, string) {
 		files := c.Files("commands")
-		name := c.Node(files[0], "/commands/0/name").Value
-		c.Set(files[1], "/commands/0/name", name, "!!str")
-		// The renamed command sorts after the original by opcode.
-		return files[1], "/commands/0"
+		first, second := files[0], files[1]
+		// The duplicate is reported where it sorts later by opcode, so
+		// rename the first command of the file whose opcode is higher.
+		op := func(f string) string { return c.Node(f, "/commands/0/opcode").Value }
+		if parseOpcode(op(first)) > parseOpcode(op(second)) {
+			first, second = second, first
+		}
+		name := c.Node(first, "/commands/0/name").Value
+		c.Set(second, "/commands/0/name", name, "!!str")
+		return second, "/commands/0"
 	}},
 	{"dangling status code", "dangling-status", func(c *spectest.Copy) (string, string) {
 		f, p := commandWithErrors(c)
@@ -232,4 +239,13 @@ func TestMinimalLoads(t *testing.T) {
 
 func TestMinimalMutations(t *testing.T) {
 	testMutations(t, minimalCopy)
+}
+
+// parseOpcode reads an opcode as written in the YAML (hex or decimal).
+func parseOpcode(v string) uint64 {
+	n, err := strconv.ParseUint(v, 0, 16)
+	if err != nil {
+		return 0
+	}
+	return n
 }

@@ -11,227 +11,239 @@ const (
 
 	// DecodeFailed is status 0x01000001 (spec: status.yaml), category protocol.
 	//
-	// DecodeFailed happened.
+	// The payload is not a canonical envelope, or a body does not decode into the
+	// command's message.
 	DecodeFailed Code = 0x01000001
 
 	// FrameTooLarge is status 0x01000002 (spec: status.yaml), category protocol.
 	//
-	// FrameTooLarge happened.
+	// The frame's length prefix exceeds max_frame.
 	FrameTooLarge Code = 0x01000002
 
 	// UnsupportedRevision is status 0x01000003 (spec: status.yaml), category protocol.
 	//
-	// UnsupportedRevision happened.
+	// The request's API revision has a major version the device does not
+	// implement.
 	UnsupportedRevision Code = 0x01000003
 
 	// UnknownOpcode is status 0x01000004 (spec: status.yaml), category protocol.
 	//
-	// UnknownOpcode happened.
+	// The opcode is not in the command registry, or belongs to a feature the
+	// device does not have.
 	UnknownOpcode Code = 0x01000004
 
 	// InvalidArgument is status 0x01000005 (spec: status.yaml), category protocol.
 	//
-	// InvalidArgument happened.
+	// A field is missing, outside its limits, or holds an undefined enum value or
+	// flag bit.
 	InvalidArgument Code = 0x01000005
 
 	// SessionExpected is status 0x01000006 (spec: status.yaml), category protocol.
 	//
-	// SessionExpected happened.
+	// An in-session or closing command was sent without a session.
 	SessionExpected Code = 0x01000006
 
 	// SessionNotExpected is status 0x01000007 (spec: status.yaml), category protocol.
 	//
-	// SessionNotExpected happened.
+	// A command that takes no session was sent with a session id or sealed body.
 	SessionNotExpected Code = 0x01000007
 
 	// ChannelRequired is status 0x01000008 (spec: status.yaml), category protocol.
 	//
-	// ChannelRequired happened.
+	// An in-session or closing command was sent in plaintext.
 	ChannelRequired Code = 0x01000008
 
 	// SessionNotFound is status 0x02000001 (spec: status.yaml), category session.
 	//
-	// SessionNotFound happened.
+	// The session id names no open session of this partition.
 	SessionNotFound Code = 0x02000001
 
 	// SessionLimitReached is status 0x02000002 (spec: status.yaml), category session.
 	//
-	// SessionLimitReached happened.
+	// The partition already has max_sessions open sessions.
 	SessionLimitReached Code = 0x02000002
 
 	// SessionNeedsRenegotiation is status 0x02000003 (spec: status.yaml), category session.
 	//
-	// SessionNeedsRenegotiation happened.
+	// The session was migrated and must be reopened with ReopenSession.
 	SessionNeedsRenegotiation Code = 0x02000003
 
 	// ChannelAuthFailed is status 0x02000004 (spec: status.yaml), category session.
 	//
-	// ChannelAuthFailed happened.
+	// A sealed request failed AES-GCM authentication.
 	ChannelAuthFailed Code = 0x02000004
 
 	// ChannelSequenceError is status 0x02000005 (spec: status.yaml), category session.
 	//
-	// ChannelSequenceError happened.
+	// A sealed request's sequence is not the last accepted plus one (replay or
+	// reordering).
 	ChannelSequenceError Code = 0x02000005
 
 	// PartitionNotProvisioned is status 0x02000006 (spec: status.yaml), category session.
 	//
-	// PartitionNotProvisioned happened.
+	// The partition has no credential.
 	PartitionNotProvisioned Code = 0x02000006
 
 	// PartitionAlreadyProvisioned is status 0x02000007 (spec: status.yaml), category session.
 	//
-	// PartitionAlreadyProvisioned happened.
+	// The partition already has a credential.
 	PartitionAlreadyProvisioned Code = 0x02000007
 
 	// PinIncorrect is status 0x02000008 (spec: status.yaml), category session.
 	//
-	// PinIncorrect happened.
+	// The PIN does not match the partition credential.
 	PinIncorrect Code = 0x02000008
 
 	// PinLockedOut is status 0x02000009 (spec: status.yaml), category session.
 	//
-	// PinLockedOut happened.
+	// Too many consecutive wrong PINs; PIN checks are refused until the backoff
+	// ends.
 	PinLockedOut Code = 0x02000009
 
 	// PinPolicyViolation is status 0x0200000A (spec: status.yaml), category session.
 	//
-	// PinPolicyViolation happened.
+	// The PIN is shorter than min_pin or longer than max_pin bytes.
 	PinPolicyViolation Code = 0x0200000A
 
 	// NonceInvalid is status 0x0200000B (spec: status.yaml), category session.
 	//
-	// NonceInvalid happened.
+	// The credential nonce is unknown, already used, or was issued on another
+	// endpoint.
 	NonceInvalid Code = 0x0200000B
 
 	// CredentialDecryptFailed is status 0x0200000C (spec: status.yaml), category session.
 	//
-	// CredentialDecryptFailed happened.
+	// The sealed PIN does not authenticate under the derived key.
 	CredentialDecryptFailed Code = 0x0200000C
 
 	// RoleNotPermitted is status 0x0200000D (spec: status.yaml), category session.
 	//
-	// RoleNotPermitted happened.
+	// The caller's role may not invoke this command.
 	RoleNotPermitted Code = 0x0200000D
 
 	// KeyNotFound is status 0x03000001 (spec: status.yaml), category key.
 	//
-	// KeyNotFound happened.
+	// The key handle names no key visible to this session.
 	KeyNotFound Code = 0x03000001
 
 	// KeyLimitReached is status 0x03000002 (spec: status.yaml), category key.
 	//
-	// KeyLimitReached happened.
+	// The partition already holds max_keys keys.
 	KeyLimitReached Code = 0x03000002
 
 	// KeyTagExists is status 0x03000003 (spec: status.yaml), category key.
 	//
-	// KeyTagExists happened.
+	// Another key of the partition has this tag.
 	KeyTagExists Code = 0x03000003
 
 	// KeyTagNotFound is status 0x03000004 (spec: status.yaml), category key.
 	//
-	// KeyTagNotFound happened.
+	// No key of the partition has this tag.
 	KeyTagNotFound Code = 0x03000004
 
 	// UnsupportedKeyKind is status 0x03000005 (spec: status.yaml), category key.
 	//
-	// UnsupportedKeyKind happened.
+	// The key kind is not supported, or not valid for this command.
 	UnsupportedKeyKind Code = 0x03000005
 
 	// UsageNotPermitted is status 0x03000006 (spec: status.yaml), category key.
 	//
-	// UsageNotPermitted happened.
+	// The key's usage does not permit this operation, or the requested usage is
+	// not valid for the kind.
 	UsageNotPermitted Code = 0x03000006
 
 	// AlgorithmMismatch is status 0x03000007 (spec: status.yaml), category key.
 	//
-	// AlgorithmMismatch happened.
+	// The algorithm does not fit the key's kind.
 	AlgorithmMismatch Code = 0x03000007
 
 	// InvalidPublicKey is status 0x03000008 (spec: status.yaml), category key.
 	//
-	// InvalidPublicKey happened.
+	// A public key is malformed or not on the expected curve.
 	InvalidPublicKey Code = 0x03000008
 
 	// UnwrapFailed is status 0x03000009 (spec: status.yaml), category key.
 	//
-	// UnwrapFailed happened.
+	// The wrapped key does not unwrap under the unwrapping key, or its content
+	// does not match the kind.
 	UnwrapFailed Code = 0x03000009
 
 	// UnsupportedAlgorithm is status 0x04000001 (spec: status.yaml), category crypto.
 	//
-	// UnsupportedAlgorithm happened.
+	// The algorithm is not supported by the device.
 	UnsupportedAlgorithm Code = 0x04000001
 
 	// SignatureInvalid is status 0x04000002 (spec: status.yaml), category crypto.
 	//
-	// SignatureInvalid happened.
+	// The signature or MAC does not verify.
 	SignatureInvalid Code = 0x04000002
 
 	// DecryptFailed is status 0x04000003 (spec: status.yaml), category crypto.
 	//
-	// DecryptFailed happened.
+	// The ciphertext does not decrypt: authentication, padding or integrity check
+	// failed.
 	DecryptFailed Code = 0x04000003
 
 	// InvalidLength is status 0x04000004 (spec: status.yaml), category crypto.
 	//
-	// InvalidLength happened.
+	// An input has a length the algorithm does not accept (IV, tag, block
+	// multiple, KEM ciphertext).
 	InvalidLength Code = 0x04000004
 
 	// DigestMismatch is status 0x04000005 (spec: status.yaml), category crypto.
 	//
-	// DigestMismatch happened.
+	// The digest length does not match the algorithm's hash.
 	DigestMismatch Code = 0x04000005
 
 	// MaskedKeyMalformed is status 0x05000001 (spec: status.yaml), category masking.
 	//
-	// MaskedKeyMalformed happened.
+	// The masked key is truncated or its lengths are inconsistent.
 	MaskedKeyMalformed Code = 0x05000001
 
 	// MaskedKeyVersionUnsupported is status 0x05000002 (spec: status.yaml), category masking.
 	//
-	// MaskedKeyVersionUnsupported happened.
+	// The masked key has an unknown version or AEAD identifier.
 	MaskedKeyVersionUnsupported Code = 0x05000002
 
 	// MaskedKeyWrongPartition is status 0x05000003 (spec: status.yaml), category masking.
 	//
-	// MaskedKeyWrongPartition happened.
+	// The masked key belongs to another partition or another session.
 	MaskedKeyWrongPartition Code = 0x05000003
 
 	// MaskedKeyTampered is status 0x05000004 (spec: status.yaml), category masking.
 	//
-	// MaskedKeyTampered happened.
+	// The masked key fails authentication under the masking key.
 	MaskedKeyTampered Code = 0x05000004
 
 	// DeviceNotOperational is status 0x06000001 (spec: status.yaml), category device.
 	//
-	// DeviceNotOperational happened.
+	// The device is in the SelfTest or Error state.
 	DeviceNotOperational Code = 0x06000001
 
 	// DeviceTampered is status 0x06000002 (spec: status.yaml), category device.
 	//
-	// DeviceTampered happened.
+	// The device is in the Tampered state.
 	DeviceTampered Code = 0x06000002
 
 	// DeviceZeroized is status 0x06000003 (spec: status.yaml), category device.
 	//
-	// DeviceZeroized happened.
+	// The device is in the Zeroized state.
 	DeviceZeroized Code = 0x06000003
 
 	// SelfTestFailed is status 0x06000004 (spec: status.yaml), category device.
 	//
-	// SelfTestFailed happened.
+	// A self-test failed; the device entered the Error state.
 	SelfTestFailed Code = 0x06000004
 
 	// InternalError is status 0x06000005 (spec: status.yaml), category device.
 	//
-	// InternalError happened.
+	// The device failed in a way no other status describes; nothing was changed.
 	InternalError Code = 0x06000005
 
 	// Busy is status 0x06000006 (spec: status.yaml), category device.
 	//
-	// Busy happened.
+	// The device cannot take the request now (connection or queue limit); retry
+	// later.
 	Busy Code = 0x06000006
 )
 
@@ -241,95 +253,95 @@ func lookup(c Code) (name, category, description string, ok bool) {
 	case Success:
 		return "Success", "success", "The command succeeded.", true
 	case DecodeFailed:
-		return "DecodeFailed", "protocol", "DecodeFailed happened.", true
+		return "DecodeFailed", "protocol", "The payload is not a canonical envelope, or a body does not decode into the command's message.", true
 	case FrameTooLarge:
-		return "FrameTooLarge", "protocol", "FrameTooLarge happened.", true
+		return "FrameTooLarge", "protocol", "The frame's length prefix exceeds max_frame.", true
 	case UnsupportedRevision:
-		return "UnsupportedRevision", "protocol", "UnsupportedRevision happened.", true
+		return "UnsupportedRevision", "protocol", "The request's API revision has a major version the device does not implement.", true
 	case UnknownOpcode:
-		return "UnknownOpcode", "protocol", "UnknownOpcode happened.", true
+		return "UnknownOpcode", "protocol", "The opcode is not in the command registry, or belongs to a feature the device does not have.", true
 	case InvalidArgument:
-		return "InvalidArgument", "protocol", "InvalidArgument happened.", true
+		return "InvalidArgument", "protocol", "A field is missing, outside its limits, or holds an undefined enum value or flag bit.", true
 	case SessionExpected:
-		return "SessionExpected", "protocol", "SessionExpected happened.", true
+		return "SessionExpected", "protocol", "An in-session or closing command was sent without a session.", true
 	case SessionNotExpected:
-		return "SessionNotExpected", "protocol", "SessionNotExpected happened.", true
+		return "SessionNotExpected", "protocol", "A command that takes no session was sent with a session id or sealed body.", true
 	case ChannelRequired:
-		return "ChannelRequired", "protocol", "ChannelRequired happened.", true
+		return "ChannelRequired", "protocol", "An in-session or closing command was sent in plaintext.", true
 	case SessionNotFound:
-		return "SessionNotFound", "session", "SessionNotFound happened.", true
+		return "SessionNotFound", "session", "The session id names no open session of this partition.", true
 	case SessionLimitReached:
-		return "SessionLimitReached", "session", "SessionLimitReached happened.", true
+		return "SessionLimitReached", "session", "The partition already has max_sessions open sessions.", true
 	case SessionNeedsRenegotiation:
-		return "SessionNeedsRenegotiation", "session", "SessionNeedsRenegotiation happened.", true
+		return "SessionNeedsRenegotiation", "session", "The session was migrated and must be reopened with ReopenSession.", true
 	case ChannelAuthFailed:
-		return "ChannelAuthFailed", "session", "ChannelAuthFailed happened.", true
+		return "ChannelAuthFailed", "session", "A sealed request failed AES-GCM authentication.", true
 	case ChannelSequenceError:
-		return "ChannelSequenceError", "session", "ChannelSequenceError happened.", true
+		return "ChannelSequenceError", "session", "A sealed request's sequence is not the last accepted plus one (replay or reordering).", true
 	case PartitionNotProvisioned:
-		return "PartitionNotProvisioned", "session", "PartitionNotProvisioned happened.", true
+		return "PartitionNotProvisioned", "session", "The partition has no credential.", true
 	case PartitionAlreadyProvisioned:
-		return "PartitionAlreadyProvisioned", "session", "PartitionAlreadyProvisioned happened.", true
+		return "PartitionAlreadyProvisioned", "session", "The partition already has a credential.", true
 	case PinIncorrect:
-		return "PinIncorrect", "session", "PinIncorrect happened.", true
+		return "PinIncorrect", "session", "The PIN does not match the partition credential.", true
 	case PinLockedOut:
-		return "PinLockedOut", "session", "PinLockedOut happened.", true
+		return "PinLockedOut", "session", "Too many consecutive wrong PINs; PIN checks are refused until the backoff ends.", true
 	case PinPolicyViolation:
-		return "PinPolicyViolation", "session", "PinPolicyViolation happened.", true
+		return "PinPolicyViolation", "session", "The PIN is shorter than min_pin or longer than max_pin bytes.", true
 	case NonceInvalid:
-		return "NonceInvalid", "session", "NonceInvalid happened.", true
+		return "NonceInvalid", "session", "The credential nonce is unknown, already used, or was issued on another endpoint.", true
 	case CredentialDecryptFailed:
-		return "CredentialDecryptFailed", "session", "CredentialDecryptFailed happened.", true
+		return "CredentialDecryptFailed", "session", "The sealed PIN does not authenticate under the derived key.", true
 	case RoleNotPermitted:
-		return "RoleNotPermitted", "session", "RoleNotPermitted happened.", true
+		return "RoleNotPermitted", "session", "The caller's role may not invoke this command.", true
 	case KeyNotFound:
-		return "KeyNotFound", "key", "KeyNotFound happened.", true
+		return "KeyNotFound", "key", "The key handle names no key visible to this session.", true
 	case KeyLimitReached:
-		return "KeyLimitReached", "key", "KeyLimitReached happened.", true
+		return "KeyLimitReached", "key", "The partition already holds max_keys keys.", true
 	case KeyTagExists:
-		return "KeyTagExists", "key", "KeyTagExists happened.", true
+		return "KeyTagExists", "key", "Another key of the partition has this tag.", true
 	case KeyTagNotFound:
-		return "KeyTagNotFound", "key", "KeyTagNotFound happened.", true
+		return "KeyTagNotFound", "key", "No key of the partition has this tag.", true
 	case UnsupportedKeyKind:
-		return "UnsupportedKeyKind", "key", "UnsupportedKeyKind happened.", true
+		return "UnsupportedKeyKind", "key", "The key kind is not supported, or not valid for this command.", true
 	case UsageNotPermitted:
-		return "UsageNotPermitted", "key", "UsageNotPermitted happened.", true
+		return "UsageNotPermitted", "key", "The key's usage does not permit this operation, or the requested usage is not valid for the kind.", true
 	case AlgorithmMismatch:
-		return "AlgorithmMismatch", "key", "AlgorithmMismatch happened.", true
+		return "AlgorithmMismatch", "key", "The algorithm does not fit the key's kind.", true
 	case InvalidPublicKey:
-		return "InvalidPublicKey", "key", "InvalidPublicKey happened.", true
+		return "InvalidPublicKey", "key", "A public key is malformed or not on the expected curve.", true
 	case UnwrapFailed:
-		return "UnwrapFailed", "key", "UnwrapFailed happened.", true
+		return "UnwrapFailed", "key", "The wrapped key does not unwrap under the unwrapping key, or its content does not match the kind.", true
 	case UnsupportedAlgorithm:
-		return "UnsupportedAlgorithm", "crypto", "UnsupportedAlgorithm happened.", true
+		return "UnsupportedAlgorithm", "crypto", "The algorithm is not supported by the device.", true
 	case SignatureInvalid:
-		return "SignatureInvalid", "crypto", "SignatureInvalid happened.", true
+		return "SignatureInvalid", "crypto", "The signature or MAC does not verify.", true
 	case DecryptFailed:
-		return "DecryptFailed", "crypto", "DecryptFailed happened.", true
+		return "DecryptFailed", "crypto", "The ciphertext does not decrypt: authentication, padding or integrity check failed.", true
 	case InvalidLength:
-		return "InvalidLength", "crypto", "InvalidLength happened.", true
+		return "InvalidLength", "crypto", "An input has a length the algorithm does not accept (IV, tag, block multiple, KEM ciphertext).", true
 	case DigestMismatch:
-		return "DigestMismatch", "crypto", "DigestMismatch happened.", true
+		return "DigestMismatch", "crypto", "The digest length does not match the algorithm's hash.", true
 	case MaskedKeyMalformed:
-		return "MaskedKeyMalformed", "masking", "MaskedKeyMalformed happened.", true
+		return "MaskedKeyMalformed", "masking", "The masked key is truncated or its lengths are inconsistent.", true
 	case MaskedKeyVersionUnsupported:
-		return "MaskedKeyVersionUnsupported", "masking", "MaskedKeyVersionUnsupported happened.", true
+		return "MaskedKeyVersionUnsupported", "masking", "The masked key has an unknown version or AEAD identifier.", true
 	case MaskedKeyWrongPartition:
-		return "MaskedKeyWrongPartition", "masking", "MaskedKeyWrongPartition happened.", true
+		return "MaskedKeyWrongPartition", "masking", "The masked key belongs to another partition or another session.", true
 	case MaskedKeyTampered:
-		return "MaskedKeyTampered", "masking", "MaskedKeyTampered happened.", true
+		return "MaskedKeyTampered", "masking", "The masked key fails authentication under the masking key.", true
 	case DeviceNotOperational:
-		return "DeviceNotOperational", "device", "DeviceNotOperational happened.", true
+		return "DeviceNotOperational", "device", "The device is in the SelfTest or Error state.", true
 	case DeviceTampered:
-		return "DeviceTampered", "device", "DeviceTampered happened.", true
+		return "DeviceTampered", "device", "The device is in the Tampered state.", true
 	case DeviceZeroized:
-		return "DeviceZeroized", "device", "DeviceZeroized happened.", true
+		return "DeviceZeroized", "device", "The device is in the Zeroized state.", true
 	case SelfTestFailed:
-		return "SelfTestFailed", "device", "SelfTestFailed happened.", true
+		return "SelfTestFailed", "device", "A self-test failed; the device entered the Error state.", true
 	case InternalError:
-		return "InternalError", "device", "InternalError happened.", true
+		return "InternalError", "device", "The device failed in a way no other status describes; nothing was changed.", true
 	case Busy:
-		return "Busy", "device", "Busy happened.", true
+		return "Busy", "device", "The device cannot take the request now (connection or queue limit); retry later.", true
 	}
 	return "", "", "", false
 }

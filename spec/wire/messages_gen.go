@@ -6,17 +6,75 @@ package wire
 const (
 	// OpGetApiRevision is the opcode of GetApiRevision (spec: CMD-DEVICE-API-REVISION).
 	OpGetApiRevision uint16 = 0x0101
+	// OpGetDeviceInfo is the opcode of GetDeviceInfo (spec: CMD-DEVICE-INFO).
+	OpGetDeviceInfo uint16 = 0x0102
+	// OpGetCapabilities is the opcode of GetCapabilities (spec: CMD-DEVICE-CAPABILITIES).
+	OpGetCapabilities uint16 = 0x0103
+	// OpGetCertificateChain is the opcode of GetCertificateChain (spec: CMD-DEVICE-CERT-CHAIN).
+	OpGetCertificateChain uint16 = 0x0104
+	// OpGetDeviceAttestation is the opcode of GetDeviceAttestation (spec: CMD-DEVICE-ATTESTATION).
+	OpGetDeviceAttestation uint16 = 0x0105
+	// OpGetSelfTestStatus is the opcode of GetSelfTestStatus (spec: CMD-DEVICE-SELFTEST-STATUS).
+	OpGetSelfTestStatus uint16 = 0x0106
+	// OpRunSelfTest is the opcode of RunSelfTest (spec: CMD-DEVICE-SELFTEST-RUN).
+	OpRunSelfTest uint16 = 0x0107
+	// OpZeroize is the opcode of Zeroize (spec: CMD-DEVICE-ZEROIZE).
+	OpZeroize uint16 = 0x0108
+	// OpGetCredentialKey is the opcode of GetCredentialKey (spec: CMD-PARTITION-CREDENTIAL-KEY).
+	OpGetCredentialKey uint16 = 0x0201
 	// OpEstablishCredential is the opcode of EstablishCredential (spec: CMD-PARTITION-ESTABLISH).
 	OpEstablishCredential uint16 = 0x0202
+	// OpChangePin is the opcode of ChangePin (spec: CMD-PARTITION-CHANGE-PIN).
+	OpChangePin uint16 = 0x0203
+	// OpOpenSession is the opcode of OpenSession (spec: CMD-SESSION-OPEN).
+	OpOpenSession uint16 = 0x0301
+	// OpCloseSession is the opcode of CloseSession (spec: CMD-SESSION-CLOSE).
+	OpCloseSession uint16 = 0x0302
+	// OpReopenSession is the opcode of ReopenSession (spec: CMD-SESSION-REOPEN).
+	OpReopenSession uint16 = 0x0303
 	// OpGenerateKey is the opcode of GenerateKey (spec: CMD-KEY-GENERATE).
 	OpGenerateKey uint16 = 0x0401
+	// OpOpenKey is the opcode of OpenKey (spec: CMD-KEY-OPEN).
+	OpOpenKey uint16 = 0x0402
+	// OpDeleteKey is the opcode of DeleteKey (spec: CMD-KEY-DELETE).
+	OpDeleteKey uint16 = 0x0403
+	// OpGetPublicKey is the opcode of GetPublicKey (spec: CMD-KEY-PUBLIC).
+	OpGetPublicKey uint16 = 0x0404
+	// OpListKeys is the opcode of ListKeys (spec: CMD-KEY-LIST).
+	OpListKeys uint16 = 0x0405
+	// OpUnmaskKey is the opcode of UnmaskKey (spec: CMD-KEY-UNMASK).
+	OpUnmaskKey uint16 = 0x0406
+	// OpGetUnwrappingKey is the opcode of GetUnwrappingKey (spec: CMD-KEY-UNWRAPPING-KEY).
+	OpGetUnwrappingKey uint16 = 0x0407
+	// OpUnwrapKey is the opcode of UnwrapKey (spec: CMD-KEY-UNWRAP).
+	OpUnwrapKey uint16 = 0x0408
 	// OpSign is the opcode of Sign (spec: CMD-CRYPTO-SIGN).
 	OpSign uint16 = 0x0501
+	// OpVerify is the opcode of Verify (spec: CMD-CRYPTO-VERIFY).
+	OpVerify uint16 = 0x0502
+	// OpEncrypt is the opcode of Encrypt (spec: CMD-CRYPTO-ENCRYPT).
+	OpEncrypt uint16 = 0x0503
+	// OpDecrypt is the opcode of Decrypt (spec: CMD-CRYPTO-DECRYPT).
+	OpDecrypt uint16 = 0x0504
+	// OpEncapsulate is the opcode of Encapsulate (spec: CMD-CRYPTO-ENCAPSULATE).
+	OpEncapsulate uint16 = 0x0505
+	// OpDecapsulate is the opcode of Decapsulate (spec: CMD-CRYPTO-DECAPSULATE).
+	OpDecapsulate uint16 = 0x0506
+	// OpEcdhDerive is the opcode of EcdhDerive (spec: CMD-CRYPTO-ECDH).
+	OpEcdhDerive uint16 = 0x0507
+	// OpHkdfDerive is the opcode of HkdfDerive (spec: CMD-CRYPTO-HKDF).
+	OpHkdfDerive uint16 = 0x0508
+	// OpKbkdfDerive is the opcode of KbkdfDerive (spec: CMD-CRYPTO-KBKDF).
+	OpKbkdfDerive uint16 = 0x0509
+	// OpHmac is the opcode of Hmac (spec: CMD-CRYPTO-HMAC).
+	OpHmac uint16 = 0x050A
+	// OpAttestKey is the opcode of AttestKey (spec: CMD-ATTEST-KEY).
+	OpAttestKey uint16 = 0x0601
 )
 
 // GetApiRevisionRequest is the request of GetApiRevision, command 0x0101 (spec: CMD-DEVICE-API-REVISION).
 //
-// Returns the API revisions the device speaks.
+// Returns the range of API revisions the device implements.
 type GetApiRevisionRequest struct {
 }
 
@@ -58,11 +116,15 @@ func (m *GetApiRevisionRequest) appendJSON(j *jsonWriter) error {
 
 // GetApiRevisionResponse is the response of GetApiRevision, command 0x0101 (spec: CMD-DEVICE-API-REVISION).
 //
-// Returns the API revisions the device speaks.
+// Returns the range of API revisions the device implements.
 type GetApiRevisionResponse struct {
-	// Revisions is field 1, list of u16 [1, 8]:
-	// Supported revisions.
-	Revisions []uint16 `cbor:"1,keyasint"`
+	// MinRevision is field 1, u16:
+	// Lowest API revision implemented (major << 8 | minor).
+	MinRevision uint16 `cbor:"1,keyasint"`
+
+	// MaxRevision is field 2, u16:
+	// Highest API revision implemented.
+	MaxRevision uint16 `cbor:"2,keyasint"`
 }
 
 // Opcode returns OpGetApiRevision.
@@ -77,12 +139,11 @@ func (*GetApiRevisionResponse) IsResponse() bool { return true }
 func (m *GetApiRevisionResponse) reset() { *m = GetApiRevisionResponse{} }
 
 func (m *GetApiRevisionResponse) appendCBOR(b []byte) []byte {
-	b = appendHead(b, majorMap, 1)
+	b = appendHead(b, majorMap, 2)
 	b = append(b, 1)
-	b = appendHead(b, majorArray, uint64(len(m.Revisions)))
-	for _, it := range m.Revisions {
-		b = appendHead(b, majorUint, uint64(it))
-	}
+	b = appendHead(b, majorUint, uint64(m.MinRevision))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.MaxRevision))
 	return b
 }
 
@@ -100,36 +161,694 @@ func (m *GetApiRevisionResponse) decodeCBOR(d *decoder) error {
 		seen |= 1 << k
 		switch k {
 		case 1:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			m.MinRevision = uint16(v)
+		case 2:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxRevision = uint16(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetApiRevisionResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-API-REVISION).
+func (m *GetApiRevisionResponse) Validate() error {
+	return nil
+}
+
+func (m *GetApiRevisionResponse) appendJSON(j *jsonWriter) error {
+	j.uint("min_revision", uint64(m.MinRevision))
+	j.uint("max_revision", uint64(m.MaxRevision))
+	return nil
+}
+
+// GetDeviceInfoRequest is the request of GetDeviceInfo, command 0x0102 (spec: CMD-DEVICE-INFO).
+//
+// Returns the device's identity, firmware version and the states of the device
+// and of this partition.
+type GetDeviceInfoRequest struct {
+}
+
+// Opcode returns OpGetDeviceInfo.
+func (*GetDeviceInfoRequest) Opcode() uint16 { return OpGetDeviceInfo }
+
+// MessageName returns "GetDeviceInfoRequest".
+func (*GetDeviceInfoRequest) MessageName() string { return "GetDeviceInfoRequest" }
+
+// IsResponse reports false.
+func (*GetDeviceInfoRequest) IsResponse() bool { return false }
+
+func (m *GetDeviceInfoRequest) reset() { *m = GetDeviceInfoRequest{} }
+
+func (m *GetDeviceInfoRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetDeviceInfoRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-INFO).
+func (m *GetDeviceInfoRequest) Validate() error {
+	return nil
+}
+
+func (m *GetDeviceInfoRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetDeviceInfoResponse is the response of GetDeviceInfo, command 0x0102 (spec: CMD-DEVICE-INFO).
+//
+// Returns the device's identity, firmware version and the states of the device
+// and of this partition.
+type GetDeviceInfoResponse struct {
+	// Vendor is field 1, text [1, 64]:
+	// Vendor name.
+	Vendor string `cbor:"1,keyasint"`
+
+	// Product is field 2, text [1, 64]:
+	// Product name.
+	Product string `cbor:"2,keyasint"`
+
+	// FirmwareVersion is field 3, text [1, 64]:
+	// Version of the running firmware.
+	FirmwareVersion string `cbor:"3,keyasint"`
+
+	// Serial is field 4, text [1, 64]:
+	// Device serial number; also the serialNumber of its certificates.
+	Serial string `cbor:"4,keyasint"`
+
+	// DeviceState is field 5, enum DeviceState:
+	// State of the device.
+	DeviceState DeviceState `cbor:"5,keyasint"`
+
+	// PartitionState is field 6, enum PartitionState:
+	// State of the partition behind this endpoint.
+	PartitionState PartitionState `cbor:"6,keyasint"`
+
+	// PartitionIndex is field 7, u16:
+	// Index of the partition behind this endpoint.
+	PartitionIndex uint16 `cbor:"7,keyasint"`
+
+	// PartitionID is field 8, bytes [16, 16], optional:
+	// The partition identifier set by EstablishCredential; absent while
+	// unprovisioned.
+	PartitionID []byte `cbor:"8,keyasint,omitempty"`
+}
+
+// Opcode returns OpGetDeviceInfo.
+func (*GetDeviceInfoResponse) Opcode() uint16 { return OpGetDeviceInfo }
+
+// MessageName returns "GetDeviceInfoResponse".
+func (*GetDeviceInfoResponse) MessageName() string { return "GetDeviceInfoResponse" }
+
+// IsResponse reports true.
+func (*GetDeviceInfoResponse) IsResponse() bool { return true }
+
+func (m *GetDeviceInfoResponse) reset() { *m = GetDeviceInfoResponse{} }
+
+func (m *GetDeviceInfoResponse) appendCBOR(b []byte) []byte {
+	n := uint64(7)
+	if len(m.PartitionID) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendText(b, m.Vendor)
+	b = append(b, 2)
+	b = appendText(b, m.Product)
+	b = append(b, 3)
+	b = appendText(b, m.FirmwareVersion)
+	b = append(b, 4)
+	b = appendText(b, m.Serial)
+	b = append(b, 5)
+	b = appendHead(b, majorUint, uint64(m.DeviceState))
+	b = append(b, 6)
+	b = appendHead(b, majorUint, uint64(m.PartitionState))
+	b = append(b, 7)
+	b = appendHead(b, majorUint, uint64(m.PartitionIndex))
+	if len(m.PartitionID) > 0 {
+		b = append(b, 8)
+		b = appendBytes(b, m.PartitionID)
+	}
+	return b
+}
+
+func (m *GetDeviceInfoResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.text(false)
+			if err != nil {
+				return err
+			}
+			m.Vendor = v
+		case 2:
+			v, err := d.text(false)
+			if err != nil {
+				return err
+			}
+			m.Product = v
+		case 3:
+			v, err := d.text(false)
+			if err != nil {
+				return err
+			}
+			m.FirmwareVersion = v
+		case 4:
+			v, err := d.text(false)
+			if err != nil {
+				return err
+			}
+			m.Serial = v
+		case 5:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.DeviceState = DeviceState(v)
+		case 6:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.PartitionState = PartitionState(v)
+		case 7:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			m.PartitionIndex = uint16(v)
+		case 8:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PartitionID = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetDeviceInfoResponse", seen, 0xFE)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-INFO).
+func (m *GetDeviceInfoResponse) Validate() error {
+	if err := checkLen("GetDeviceInfoResponse", "vendor", len(m.Vendor), 1, 64); err != nil {
+		return err
+	}
+	if err := checkLen("GetDeviceInfoResponse", "product", len(m.Product), 1, 64); err != nil {
+		return err
+	}
+	if err := checkLen("GetDeviceInfoResponse", "firmware_version", len(m.FirmwareVersion), 1, 64); err != nil {
+		return err
+	}
+	if err := checkLen("GetDeviceInfoResponse", "serial", len(m.Serial), 1, 64); err != nil {
+		return err
+	}
+	if err := checkEnum("GetDeviceInfoResponse", "device_state", m.DeviceState); err != nil {
+		return err
+	}
+	if err := checkEnum("GetDeviceInfoResponse", "partition_state", m.PartitionState); err != nil {
+		return err
+	}
+	if len(m.PartitionID) > 0 {
+		if err := checkLen("GetDeviceInfoResponse", "partition_id", len(m.PartitionID), 16, 16); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *GetDeviceInfoResponse) appendJSON(j *jsonWriter) error {
+	j.text("vendor", m.Vendor)
+	j.text("product", m.Product)
+	j.text("firmware_version", m.FirmwareVersion)
+	j.text("serial", m.Serial)
+	if err := j.enum("device_state", m.DeviceState); err != nil {
+		return err
+	}
+	if err := j.enum("partition_state", m.PartitionState); err != nil {
+		return err
+	}
+	j.uint("partition_index", uint64(m.PartitionIndex))
+	if len(m.PartitionID) > 0 {
+		j.bytes("partition_id", m.PartitionID)
+	}
+	return nil
+}
+
+// GetCapabilitiesRequest is the request of GetCapabilities, command 0x0103 (spec: CMD-DEVICE-CAPABILITIES).
+//
+// Returns the key kinds, algorithms, optional features and limits the device
+// implements.
+type GetCapabilitiesRequest struct {
+}
+
+// Opcode returns OpGetCapabilities.
+func (*GetCapabilitiesRequest) Opcode() uint16 { return OpGetCapabilities }
+
+// MessageName returns "GetCapabilitiesRequest".
+func (*GetCapabilitiesRequest) MessageName() string { return "GetCapabilitiesRequest" }
+
+// IsResponse reports false.
+func (*GetCapabilitiesRequest) IsResponse() bool { return false }
+
+func (m *GetCapabilitiesRequest) reset() { *m = GetCapabilitiesRequest{} }
+
+func (m *GetCapabilitiesRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetCapabilitiesRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-CAPABILITIES).
+func (m *GetCapabilitiesRequest) Validate() error {
+	return nil
+}
+
+func (m *GetCapabilitiesRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetCapabilitiesResponse is the response of GetCapabilities, command 0x0103 (spec: CMD-DEVICE-CAPABILITIES).
+//
+// Returns the key kinds, algorithms, optional features and limits the device
+// implements.
+type GetCapabilitiesResponse struct {
+	// KeyKinds is field 1, list of KeyKind [1, 64]:
+	// Key kinds the device generates and uses.
+	KeyKinds []KeyKind `cbor:"1,keyasint"`
+
+	// Algorithms is field 2, list of Algorithm [1, 64]:
+	// Algorithms the device implements.
+	Algorithms []Algorithm `cbor:"2,keyasint"`
+
+	// Features is field 3, list of text [1, 64]:
+	// Names of the spec features the device implements (spec.yaml features).
+	Features []string `cbor:"3,keyasint"`
+
+	// MaxSessions is field 4, u32:
+	// Open sessions per partition.
+	MaxSessions uint32 `cbor:"4,keyasint"`
+
+	// MaxKeys is field 5, u32:
+	// Keys per partition.
+	MaxKeys uint32 `cbor:"5,keyasint"`
+
+	// MaxMessage is field 6, u32:
+	// Largest data field of a cryptographic command in bytes.
+	MaxMessage uint32 `cbor:"6,keyasint"`
+
+	// MaxFrame is field 7, u32:
+	// Largest frame payload in bytes.
+	MaxFrame uint32 `cbor:"7,keyasint"`
+
+	// MinPIN is field 8, u32:
+	// Shortest PIN in bytes.
+	MinPIN uint32 `cbor:"8,keyasint"`
+
+	// MaxPIN is field 9, u32:
+	// Longest PIN in bytes.
+	MaxPIN uint32 `cbor:"9,keyasint"`
+
+	// MaxPINAttempts is field 10, u32:
+	// Consecutive wrong PINs before lockout.
+	MaxPINAttempts uint32 `cbor:"10,keyasint"`
+
+	// Partitions is field 11, u16:
+	// Number of partitions (endpoints) of the device.
+	Partitions uint16 `cbor:"11,keyasint"`
+}
+
+// Opcode returns OpGetCapabilities.
+func (*GetCapabilitiesResponse) Opcode() uint16 { return OpGetCapabilities }
+
+// MessageName returns "GetCapabilitiesResponse".
+func (*GetCapabilitiesResponse) MessageName() string { return "GetCapabilitiesResponse" }
+
+// IsResponse reports true.
+func (*GetCapabilitiesResponse) IsResponse() bool { return true }
+
+func (m *GetCapabilitiesResponse) reset() { *m = GetCapabilitiesResponse{} }
+
+func (m *GetCapabilitiesResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 11)
+	b = append(b, 1)
+	b = appendHead(b, majorArray, uint64(len(m.KeyKinds)))
+	for _, it := range m.KeyKinds {
+		b = appendHead(b, majorUint, uint64(it))
+	}
+	b = append(b, 2)
+	b = appendHead(b, majorArray, uint64(len(m.Algorithms)))
+	for _, it := range m.Algorithms {
+		b = appendHead(b, majorUint, uint64(it))
+	}
+	b = append(b, 3)
+	b = appendHead(b, majorArray, uint64(len(m.Features)))
+	for _, it := range m.Features {
+		b = appendText(b, it)
+	}
+	b = append(b, 4)
+	b = appendHead(b, majorUint, uint64(m.MaxSessions))
+	b = append(b, 5)
+	b = appendHead(b, majorUint, uint64(m.MaxKeys))
+	b = append(b, 6)
+	b = appendHead(b, majorUint, uint64(m.MaxMessage))
+	b = append(b, 7)
+	b = appendHead(b, majorUint, uint64(m.MaxFrame))
+	b = append(b, 8)
+	b = appendHead(b, majorUint, uint64(m.MinPIN))
+	b = append(b, 9)
+	b = appendHead(b, majorUint, uint64(m.MaxPIN))
+	b = append(b, 10)
+	b = appendHead(b, majorUint, uint64(m.MaxPINAttempts))
+	b = append(b, 11)
+	b = appendHead(b, majorUint, uint64(m.Partitions))
+	return b
+}
+
+func (m *GetCapabilitiesResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
 			count, err := d.array(false)
 			if err != nil {
 				return err
 			}
-			m.Revisions = make([]uint16, count)
-			for i := range m.Revisions {
-				v, err := d.uint(0xFFFF)
+			m.KeyKinds = make([]KeyKind, count)
+			for i := range m.KeyKinds {
+				v, err := d.uint(0xFFFFFFFF)
 				if err != nil {
 					return err
 				}
-				m.Revisions[i] = uint16(v)
+				m.KeyKinds[i] = KeyKind(v)
+			}
+		case 2:
+			count, err := d.array(false)
+			if err != nil {
+				return err
+			}
+			m.Algorithms = make([]Algorithm, count)
+			for i := range m.Algorithms {
+				v, err := d.uint(0xFFFFFFFF)
+				if err != nil {
+					return err
+				}
+				m.Algorithms[i] = Algorithm(v)
+			}
+		case 3:
+			count, err := d.array(false)
+			if err != nil {
+				return err
+			}
+			m.Features = make([]string, count)
+			for i := range m.Features {
+				v, err := d.text(false)
+				if err != nil {
+					return err
+				}
+				m.Features[i] = v
+			}
+		case 4:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxSessions = uint32(v)
+		case 5:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxKeys = uint32(v)
+		case 6:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxMessage = uint32(v)
+		case 7:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxFrame = uint32(v)
+		case 8:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MinPIN = uint32(v)
+		case 9:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxPIN = uint32(v)
+		case 10:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.MaxPINAttempts = uint32(v)
+		case 11:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			m.Partitions = uint16(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetCapabilitiesResponse", seen, 0xFFE)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-CAPABILITIES).
+func (m *GetCapabilitiesResponse) Validate() error {
+	if err := checkLen("GetCapabilitiesResponse", "key_kinds", len(m.KeyKinds), 1, 64); err != nil {
+		return err
+	}
+	for _, it := range m.KeyKinds {
+		if err := checkEnum("GetCapabilitiesResponse", "key_kinds", it); err != nil {
+			return err
+		}
+	}
+	if err := checkLen("GetCapabilitiesResponse", "algorithms", len(m.Algorithms), 1, 64); err != nil {
+		return err
+	}
+	for _, it := range m.Algorithms {
+		if err := checkEnum("GetCapabilitiesResponse", "algorithms", it); err != nil {
+			return err
+		}
+	}
+	if err := checkLen("GetCapabilitiesResponse", "features", len(m.Features), 1, 64); err != nil {
+		return err
+	}
+	for i, it := range m.Features {
+		if err := checkItemLen("GetCapabilitiesResponse", "features", i, len(it), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *GetCapabilitiesResponse) appendJSON(j *jsonWriter) error {
+	if err := j.list("key_kinds", len(m.KeyKinds), func(i int) error {
+		return j.appendEnum("key_kinds", m.KeyKinds[i])
+	}); err != nil {
+		return err
+	}
+	if err := j.list("algorithms", len(m.Algorithms), func(i int) error {
+		return j.appendEnum("algorithms", m.Algorithms[i])
+	}); err != nil {
+		return err
+	}
+	if err := j.list("features", len(m.Features), func(i int) error {
+		j.appendText(m.Features[i])
+		return nil
+	}); err != nil {
+		return err
+	}
+	j.uint("max_sessions", uint64(m.MaxSessions))
+	j.uint("max_keys", uint64(m.MaxKeys))
+	j.uint("max_message", uint64(m.MaxMessage))
+	j.uint("max_frame", uint64(m.MaxFrame))
+	j.uint("min_pin", uint64(m.MinPIN))
+	j.uint("max_pin", uint64(m.MaxPIN))
+	j.uint("max_pin_attempts", uint64(m.MaxPINAttempts))
+	j.uint("partitions", uint64(m.Partitions))
+	return nil
+}
+
+// GetCertificateChainRequest is the request of GetCertificateChain, command 0x0104 (spec: CMD-DEVICE-CERT-CHAIN).
+//
+// Returns the device certificate chain, root first.
+type GetCertificateChainRequest struct {
+}
+
+// Opcode returns OpGetCertificateChain.
+func (*GetCertificateChainRequest) Opcode() uint16 { return OpGetCertificateChain }
+
+// MessageName returns "GetCertificateChainRequest".
+func (*GetCertificateChainRequest) MessageName() string { return "GetCertificateChainRequest" }
+
+// IsResponse reports false.
+func (*GetCertificateChainRequest) IsResponse() bool { return false }
+
+func (m *GetCertificateChainRequest) reset() { *m = GetCertificateChainRequest{} }
+
+func (m *GetCertificateChainRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetCertificateChainRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-CERT-CHAIN).
+func (m *GetCertificateChainRequest) Validate() error {
+	return nil
+}
+
+func (m *GetCertificateChainRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetCertificateChainResponse is the response of GetCertificateChain, command 0x0104 (spec: CMD-DEVICE-CERT-CHAIN).
+//
+// Returns the device certificate chain, root first.
+type GetCertificateChainResponse struct {
+	// Certificates is field 1, list of bytes [1, 8]:
+	// DER certificates, root first, attestation key certificate last.
+	Certificates [][]byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpGetCertificateChain.
+func (*GetCertificateChainResponse) Opcode() uint16 { return OpGetCertificateChain }
+
+// MessageName returns "GetCertificateChainResponse".
+func (*GetCertificateChainResponse) MessageName() string { return "GetCertificateChainResponse" }
+
+// IsResponse reports true.
+func (*GetCertificateChainResponse) IsResponse() bool { return true }
+
+func (m *GetCertificateChainResponse) reset() { *m = GetCertificateChainResponse{} }
+
+func (m *GetCertificateChainResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorArray, uint64(len(m.Certificates)))
+	for _, it := range m.Certificates {
+		b = appendBytes(b, it)
+	}
+	return b
+}
+
+func (m *GetCertificateChainResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			count, err := d.array(false)
+			if err != nil {
+				return err
+			}
+			m.Certificates = make([][]byte, count)
+			for i := range m.Certificates {
+				v, err := d.bytes(false)
+				if err != nil {
+					return err
+				}
+				m.Certificates[i] = v
 			}
 		default:
 			return errUnknownKey
 		}
 	}
-	return missing("GetApiRevisionResponse", seen, 0x2)
+	return missing("GetCertificateChainResponse", seen, 0x2)
 }
 
-// Validate checks m against the spec (CMD-DEVICE-API-REVISION).
-func (m *GetApiRevisionResponse) Validate() error {
-	if err := checkLen("GetApiRevisionResponse", "revisions", len(m.Revisions), 1, 8); err != nil {
+// Validate checks m against the spec (CMD-DEVICE-CERT-CHAIN).
+func (m *GetCertificateChainResponse) Validate() error {
+	if err := checkLen("GetCertificateChainResponse", "certificates", len(m.Certificates), 1, 8); err != nil {
 		return err
+	}
+	for i, it := range m.Certificates {
+		if err := checkItemLen("GetCertificateChainResponse", "certificates", i, len(it), 1, 4096); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func (m *GetApiRevisionResponse) appendJSON(j *jsonWriter) error {
-	if err := j.list("revisions", len(m.Revisions), func(i int) error {
-		j.appendUint(uint64(m.Revisions[i]))
+func (m *GetCertificateChainResponse) appendJSON(j *jsonWriter) error {
+	if err := j.list("certificates", len(m.Certificates), func(i int) error {
+		j.appendBytes(m.Certificates[i])
 		return nil
 	}); err != nil {
 		return err
@@ -137,17 +856,747 @@ func (m *GetApiRevisionResponse) appendJSON(j *jsonWriter) error {
 	return nil
 }
 
+// GetDeviceAttestationRequest is the request of GetDeviceAttestation, command 0x0105 (spec: CMD-DEVICE-ATTESTATION).
+//
+// Returns a signed statement of the running firmware and device state.
+type GetDeviceAttestationRequest struct {
+	// ReportData is field 1, bytes [0, 64], optional:
+	// Caller data (typically a nonce) bound into the report.
+	ReportData []byte `cbor:"1,keyasint,omitempty"`
+}
+
+// Opcode returns OpGetDeviceAttestation.
+func (*GetDeviceAttestationRequest) Opcode() uint16 { return OpGetDeviceAttestation }
+
+// MessageName returns "GetDeviceAttestationRequest".
+func (*GetDeviceAttestationRequest) MessageName() string { return "GetDeviceAttestationRequest" }
+
+// IsResponse reports false.
+func (*GetDeviceAttestationRequest) IsResponse() bool { return false }
+
+func (m *GetDeviceAttestationRequest) reset() { *m = GetDeviceAttestationRequest{} }
+
+func (m *GetDeviceAttestationRequest) appendCBOR(b []byte) []byte {
+	n := uint64(0)
+	if len(m.ReportData) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	if len(m.ReportData) > 0 {
+		b = append(b, 1)
+		b = appendBytes(b, m.ReportData)
+	}
+	return b
+}
+
+func (m *GetDeviceAttestationRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.ReportData = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetDeviceAttestationRequest", seen, 0x0)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-ATTESTATION).
+func (m *GetDeviceAttestationRequest) Validate() error {
+	if len(m.ReportData) > 0 {
+		if err := checkLen("GetDeviceAttestationRequest", "report_data", len(m.ReportData), 0, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *GetDeviceAttestationRequest) appendJSON(j *jsonWriter) error {
+	if len(m.ReportData) > 0 {
+		j.bytes("report_data", m.ReportData)
+	}
+	return nil
+}
+
+// GetDeviceAttestationResponse is the response of GetDeviceAttestation, command 0x0105 (spec: CMD-DEVICE-ATTESTATION).
+//
+// Returns a signed statement of the running firmware and device state.
+type GetDeviceAttestationResponse struct {
+	// Report is field 1, bytes [1, 4096]:
+	// The COSE_Sign1 device attestation.
+	Report []byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpGetDeviceAttestation.
+func (*GetDeviceAttestationResponse) Opcode() uint16 { return OpGetDeviceAttestation }
+
+// MessageName returns "GetDeviceAttestationResponse".
+func (*GetDeviceAttestationResponse) MessageName() string { return "GetDeviceAttestationResponse" }
+
+// IsResponse reports true.
+func (*GetDeviceAttestationResponse) IsResponse() bool { return true }
+
+func (m *GetDeviceAttestationResponse) reset() { *m = GetDeviceAttestationResponse{} }
+
+func (m *GetDeviceAttestationResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.Report)
+	return b
+}
+
+func (m *GetDeviceAttestationResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Report = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetDeviceAttestationResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-ATTESTATION).
+func (m *GetDeviceAttestationResponse) Validate() error {
+	if err := checkLen("GetDeviceAttestationResponse", "report", len(m.Report), 1, 4096); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *GetDeviceAttestationResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("report", m.Report)
+	return nil
+}
+
+// GetSelfTestStatusRequest is the request of GetSelfTestStatus, command 0x0106 (spec: CMD-DEVICE-SELFTEST-STATUS).
+//
+// Returns the outcome of the last self-test run and the device state.
+type GetSelfTestStatusRequest struct {
+}
+
+// Opcode returns OpGetSelfTestStatus.
+func (*GetSelfTestStatusRequest) Opcode() uint16 { return OpGetSelfTestStatus }
+
+// MessageName returns "GetSelfTestStatusRequest".
+func (*GetSelfTestStatusRequest) MessageName() string { return "GetSelfTestStatusRequest" }
+
+// IsResponse reports false.
+func (*GetSelfTestStatusRequest) IsResponse() bool { return false }
+
+func (m *GetSelfTestStatusRequest) reset() { *m = GetSelfTestStatusRequest{} }
+
+func (m *GetSelfTestStatusRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetSelfTestStatusRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-SELFTEST-STATUS).
+func (m *GetSelfTestStatusRequest) Validate() error {
+	return nil
+}
+
+func (m *GetSelfTestStatusRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetSelfTestStatusResponse is the response of GetSelfTestStatus, command 0x0106 (spec: CMD-DEVICE-SELFTEST-STATUS).
+//
+// Returns the outcome of the last self-test run and the device state.
+type GetSelfTestStatusResponse struct {
+	// State is field 1, enum SelfTestState:
+	// Outcome of the last run.
+	State SelfTestState `cbor:"1,keyasint"`
+
+	// DeviceState is field 2, enum DeviceState:
+	// State of the device.
+	DeviceState DeviceState `cbor:"2,keyasint"`
+
+	// TestsRun is field 3, u32:
+	// Number of self-tests in the last run.
+	TestsRun uint32 `cbor:"3,keyasint"`
+
+	// Failed is field 4, list of text [0, 64], optional:
+	// Registry names of the self-tests that failed.
+	Failed []string `cbor:"4,keyasint,omitempty"`
+}
+
+// Opcode returns OpGetSelfTestStatus.
+func (*GetSelfTestStatusResponse) Opcode() uint16 { return OpGetSelfTestStatus }
+
+// MessageName returns "GetSelfTestStatusResponse".
+func (*GetSelfTestStatusResponse) MessageName() string { return "GetSelfTestStatusResponse" }
+
+// IsResponse reports true.
+func (*GetSelfTestStatusResponse) IsResponse() bool { return true }
+
+func (m *GetSelfTestStatusResponse) reset() { *m = GetSelfTestStatusResponse{} }
+
+func (m *GetSelfTestStatusResponse) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if len(m.Failed) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.State))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.DeviceState))
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.TestsRun))
+	if len(m.Failed) > 0 {
+		b = append(b, 4)
+		b = appendHead(b, majorArray, uint64(len(m.Failed)))
+		for _, it := range m.Failed {
+			b = appendText(b, it)
+		}
+	}
+	return b
+}
+
+func (m *GetSelfTestStatusResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.State = SelfTestState(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.DeviceState = DeviceState(v)
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.TestsRun = uint32(v)
+		case 4:
+			count, err := d.array(true)
+			if err != nil {
+				return err
+			}
+			m.Failed = make([]string, count)
+			for i := range m.Failed {
+				v, err := d.text(false)
+				if err != nil {
+					return err
+				}
+				m.Failed[i] = v
+			}
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetSelfTestStatusResponse", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-SELFTEST-STATUS).
+func (m *GetSelfTestStatusResponse) Validate() error {
+	if err := checkEnum("GetSelfTestStatusResponse", "state", m.State); err != nil {
+		return err
+	}
+	if err := checkEnum("GetSelfTestStatusResponse", "device_state", m.DeviceState); err != nil {
+		return err
+	}
+	if len(m.Failed) > 0 {
+		if err := checkLen("GetSelfTestStatusResponse", "failed", len(m.Failed), 0, 64); err != nil {
+			return err
+		}
+	}
+	for i, it := range m.Failed {
+		if err := checkItemLen("GetSelfTestStatusResponse", "failed", i, len(it), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *GetSelfTestStatusResponse) appendJSON(j *jsonWriter) error {
+	if err := j.enum("state", m.State); err != nil {
+		return err
+	}
+	if err := j.enum("device_state", m.DeviceState); err != nil {
+		return err
+	}
+	j.uint("tests_run", uint64(m.TestsRun))
+	if len(m.Failed) > 0 {
+		if err := j.list("failed", len(m.Failed), func(i int) error {
+			j.appendText(m.Failed[i])
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RunSelfTestRequest is the request of RunSelfTest, command 0x0107 (spec: CMD-DEVICE-SELFTEST-RUN).
+//
+// Runs every known-answer self-test now.
+type RunSelfTestRequest struct {
+}
+
+// Opcode returns OpRunSelfTest.
+func (*RunSelfTestRequest) Opcode() uint16 { return OpRunSelfTest }
+
+// MessageName returns "RunSelfTestRequest".
+func (*RunSelfTestRequest) MessageName() string { return "RunSelfTestRequest" }
+
+// IsResponse reports false.
+func (*RunSelfTestRequest) IsResponse() bool { return false }
+
+func (m *RunSelfTestRequest) reset() { *m = RunSelfTestRequest{} }
+
+func (m *RunSelfTestRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *RunSelfTestRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-SELFTEST-RUN).
+func (m *RunSelfTestRequest) Validate() error {
+	return nil
+}
+
+func (m *RunSelfTestRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// RunSelfTestResponse is the response of RunSelfTest, command 0x0107 (spec: CMD-DEVICE-SELFTEST-RUN).
+//
+// Runs every known-answer self-test now.
+type RunSelfTestResponse struct {
+	// State is field 1, enum SelfTestState:
+	// Outcome of this run.
+	State SelfTestState `cbor:"1,keyasint"`
+
+	// TestsRun is field 2, u32:
+	// Number of self-tests run.
+	TestsRun uint32 `cbor:"2,keyasint"`
+
+	// Failed is field 3, list of text [0, 64], optional:
+	// Registry names of the self-tests that failed.
+	Failed []string `cbor:"3,keyasint,omitempty"`
+}
+
+// Opcode returns OpRunSelfTest.
+func (*RunSelfTestResponse) Opcode() uint16 { return OpRunSelfTest }
+
+// MessageName returns "RunSelfTestResponse".
+func (*RunSelfTestResponse) MessageName() string { return "RunSelfTestResponse" }
+
+// IsResponse reports true.
+func (*RunSelfTestResponse) IsResponse() bool { return true }
+
+func (m *RunSelfTestResponse) reset() { *m = RunSelfTestResponse{} }
+
+func (m *RunSelfTestResponse) appendCBOR(b []byte) []byte {
+	n := uint64(2)
+	if len(m.Failed) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.State))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.TestsRun))
+	if len(m.Failed) > 0 {
+		b = append(b, 3)
+		b = appendHead(b, majorArray, uint64(len(m.Failed)))
+		for _, it := range m.Failed {
+			b = appendText(b, it)
+		}
+	}
+	return b
+}
+
+func (m *RunSelfTestResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.State = SelfTestState(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.TestsRun = uint32(v)
+		case 3:
+			count, err := d.array(true)
+			if err != nil {
+				return err
+			}
+			m.Failed = make([]string, count)
+			for i := range m.Failed {
+				v, err := d.text(false)
+				if err != nil {
+					return err
+				}
+				m.Failed[i] = v
+			}
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("RunSelfTestResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-DEVICE-SELFTEST-RUN).
+func (m *RunSelfTestResponse) Validate() error {
+	if err := checkEnum("RunSelfTestResponse", "state", m.State); err != nil {
+		return err
+	}
+	if len(m.Failed) > 0 {
+		if err := checkLen("RunSelfTestResponse", "failed", len(m.Failed), 0, 64); err != nil {
+			return err
+		}
+	}
+	for i, it := range m.Failed {
+		if err := checkItemLen("RunSelfTestResponse", "failed", i, len(it), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *RunSelfTestResponse) appendJSON(j *jsonWriter) error {
+	if err := j.enum("state", m.State); err != nil {
+		return err
+	}
+	j.uint("tests_run", uint64(m.TestsRun))
+	if len(m.Failed) > 0 {
+		if err := j.list("failed", len(m.Failed), func(i int) error {
+			j.appendText(m.Failed[i])
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ZeroizeRequest is the request of Zeroize, command 0x0108 (spec: CMD-DEVICE-ZEROIZE).
+//
+// Zeroizes the partition behind this endpoint.
+type ZeroizeRequest struct {
+}
+
+// Opcode returns OpZeroize.
+func (*ZeroizeRequest) Opcode() uint16 { return OpZeroize }
+
+// MessageName returns "ZeroizeRequest".
+func (*ZeroizeRequest) MessageName() string { return "ZeroizeRequest" }
+
+// IsResponse reports false.
+func (*ZeroizeRequest) IsResponse() bool { return false }
+
+func (m *ZeroizeRequest) reset() { *m = ZeroizeRequest{} }
+
+func (m *ZeroizeRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *ZeroizeRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-ZEROIZE).
+func (m *ZeroizeRequest) Validate() error {
+	return nil
+}
+
+func (m *ZeroizeRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// ZeroizeResponse is the response of Zeroize, command 0x0108 (spec: CMD-DEVICE-ZEROIZE).
+//
+// Zeroizes the partition behind this endpoint.
+type ZeroizeResponse struct {
+}
+
+// Opcode returns OpZeroize.
+func (*ZeroizeResponse) Opcode() uint16 { return OpZeroize }
+
+// MessageName returns "ZeroizeResponse".
+func (*ZeroizeResponse) MessageName() string { return "ZeroizeResponse" }
+
+// IsResponse reports true.
+func (*ZeroizeResponse) IsResponse() bool { return true }
+
+func (m *ZeroizeResponse) reset() { *m = ZeroizeResponse{} }
+
+func (m *ZeroizeResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *ZeroizeResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-DEVICE-ZEROIZE).
+func (m *ZeroizeResponse) Validate() error {
+	return nil
+}
+
+func (m *ZeroizeResponse) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetCredentialKeyRequest is the request of GetCredentialKey, command 0x0201 (spec: CMD-PARTITION-CREDENTIAL-KEY).
+//
+// Returns the partition's credential key and a fresh single-use nonce, signed
+// by the attestation key.
+type GetCredentialKeyRequest struct {
+}
+
+// Opcode returns OpGetCredentialKey.
+func (*GetCredentialKeyRequest) Opcode() uint16 { return OpGetCredentialKey }
+
+// MessageName returns "GetCredentialKeyRequest".
+func (*GetCredentialKeyRequest) MessageName() string { return "GetCredentialKeyRequest" }
+
+// IsResponse reports false.
+func (*GetCredentialKeyRequest) IsResponse() bool { return false }
+
+func (m *GetCredentialKeyRequest) reset() { *m = GetCredentialKeyRequest{} }
+
+func (m *GetCredentialKeyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetCredentialKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-PARTITION-CREDENTIAL-KEY).
+func (m *GetCredentialKeyRequest) Validate() error {
+	return nil
+}
+
+func (m *GetCredentialKeyRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetCredentialKeyResponse is the response of GetCredentialKey, command 0x0201 (spec: CMD-PARTITION-CREDENTIAL-KEY).
+//
+// Returns the partition's credential key and a fresh single-use nonce, signed
+// by the attestation key.
+type GetCredentialKeyResponse struct {
+	// PublicKey is field 1, bytes [97, 97]:
+	// The partition credential key, P-384, SEC 1 uncompressed.
+	PublicKey []byte `cbor:"1,keyasint"`
+
+	// Nonce is field 2, bytes [32, 32]:
+	// Single-use nonce for the next EstablishCredential / OpenSession /
+	// ReopenSession on this endpoint.
+	Nonce []byte `cbor:"2,keyasint"`
+
+	// Signature is field 3, bytes [8, 104]:
+	// ECDSA P-384 signature (ASN.1 DER) by the attestation key.
+	Signature []byte `cbor:"3,keyasint"`
+}
+
+// Opcode returns OpGetCredentialKey.
+func (*GetCredentialKeyResponse) Opcode() uint16 { return OpGetCredentialKey }
+
+// MessageName returns "GetCredentialKeyResponse".
+func (*GetCredentialKeyResponse) MessageName() string { return "GetCredentialKeyResponse" }
+
+// IsResponse reports true.
+func (*GetCredentialKeyResponse) IsResponse() bool { return true }
+
+func (m *GetCredentialKeyResponse) reset() { *m = GetCredentialKeyResponse{} }
+
+func (m *GetCredentialKeyResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 3)
+	b = append(b, 1)
+	b = appendBytes(b, m.PublicKey)
+	b = append(b, 2)
+	b = appendBytes(b, m.Nonce)
+	b = append(b, 3)
+	b = appendBytes(b, m.Signature)
+	return b
+}
+
+func (m *GetCredentialKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Nonce = v
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Signature = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetCredentialKeyResponse", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-PARTITION-CREDENTIAL-KEY).
+func (m *GetCredentialKeyResponse) Validate() error {
+	if err := checkLen("GetCredentialKeyResponse", "public_key", len(m.PublicKey), 97, 97); err != nil {
+		return err
+	}
+	if err := checkLen("GetCredentialKeyResponse", "nonce", len(m.Nonce), 32, 32); err != nil {
+		return err
+	}
+	if err := checkLen("GetCredentialKeyResponse", "signature", len(m.Signature), 8, 104); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *GetCredentialKeyResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("public_key", m.PublicKey)
+	j.bytes("nonce", m.Nonce)
+	j.bytes("signature", m.Signature)
+	return nil
+}
+
 // EstablishCredentialRequest is the request of EstablishCredential, command 0x0202 (spec: CMD-PARTITION-ESTABLISH).
 //
-// Establishes.
+// Sets the partition's PIN, sent sealed to the credential key; the partition
+// becomes Provisioned.
 type EstablishCredentialRequest struct {
 	// ClientPublicKey is field 1, bytes [97, 97]:
-	// Key.
+	// The client's ephemeral P-384 key, SEC 1 uncompressed.
 	ClientPublicKey []byte `cbor:"1,keyasint"`
 
-	// SealedPIN is field 2, bytes [24, 80]:
-	// PIN.
-	SealedPIN []byte `cbor:"2,keyasint"`
+	// Nonce is field 2, bytes [32, 32]:
+	// The nonce from GetCredentialKey.
+	Nonce []byte `cbor:"2,keyasint"`
+
+	// SealedPIN is field 3, bytes [17, 80]:
+	// AES-256-GCM of the PIN under k_pin.
+	SealedPIN []byte `cbor:"3,keyasint"`
 }
 
 // Opcode returns OpEstablishCredential.
@@ -162,10 +1611,12 @@ func (*EstablishCredentialRequest) IsResponse() bool { return false }
 func (m *EstablishCredentialRequest) reset() { *m = EstablishCredentialRequest{} }
 
 func (m *EstablishCredentialRequest) appendCBOR(b []byte) []byte {
-	b = appendHead(b, majorMap, 2)
+	b = appendHead(b, majorMap, 3)
 	b = append(b, 1)
 	b = appendBytes(b, m.ClientPublicKey)
 	b = append(b, 2)
+	b = appendBytes(b, m.Nonce)
+	b = append(b, 3)
 	b = appendBytes(b, m.SealedPIN)
 	return b
 }
@@ -194,12 +1645,18 @@ func (m *EstablishCredentialRequest) decodeCBOR(d *decoder) error {
 			if err != nil {
 				return err
 			}
+			m.Nonce = v
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
 			m.SealedPIN = v
 		default:
 			return errUnknownKey
 		}
 	}
-	return missing("EstablishCredentialRequest", seen, 0x6)
+	return missing("EstablishCredentialRequest", seen, 0xE)
 }
 
 // Validate checks m against the spec (CMD-PARTITION-ESTABLISH).
@@ -207,7 +1664,10 @@ func (m *EstablishCredentialRequest) Validate() error {
 	if err := checkLen("EstablishCredentialRequest", "client_public_key", len(m.ClientPublicKey), 97, 97); err != nil {
 		return err
 	}
-	if err := checkLen("EstablishCredentialRequest", "sealed_pin", len(m.SealedPIN), 24, 80); err != nil {
+	if err := checkLen("EstablishCredentialRequest", "nonce", len(m.Nonce), 32, 32); err != nil {
+		return err
+	}
+	if err := checkLen("EstablishCredentialRequest", "sealed_pin", len(m.SealedPIN), 17, 80); err != nil {
 		return err
 	}
 	return nil
@@ -215,16 +1675,18 @@ func (m *EstablishCredentialRequest) Validate() error {
 
 func (m *EstablishCredentialRequest) appendJSON(j *jsonWriter) error {
 	j.bytes("client_public_key", m.ClientPublicKey)
+	j.bytes("nonce", m.Nonce)
 	j.bytes("sealed_pin", m.SealedPIN)
 	return nil
 }
 
 // EstablishCredentialResponse is the response of EstablishCredential, command 0x0202 (spec: CMD-PARTITION-ESTABLISH).
 //
-// Establishes.
+// Sets the partition's PIN, sent sealed to the credential key; the partition
+// becomes Provisioned.
 type EstablishCredentialResponse struct {
 	// PartitionID is field 1, bytes [16, 16]:
-	// Id.
+	// The partition identifier bound into every masked key.
 	PartitionID []byte `cbor:"1,keyasint"`
 }
 
@@ -285,21 +1747,580 @@ func (m *EstablishCredentialResponse) appendJSON(j *jsonWriter) error {
 	return nil
 }
 
+// ChangePinRequest is the request of ChangePin, command 0x0203 (spec: CMD-PARTITION-CHANGE-PIN).
+//
+// Replaces the partition's PIN; both PINs travel inside the session channel.
+type ChangePinRequest struct {
+	// CurrentPIN is field 1, bytes [1, 64]:
+	// The current PIN.
+	CurrentPIN []byte `cbor:"1,keyasint"`
+
+	// NewPIN is field 2, bytes [1, 64]:
+	// The new PIN.
+	NewPIN []byte `cbor:"2,keyasint"`
+}
+
+// Opcode returns OpChangePin.
+func (*ChangePinRequest) Opcode() uint16 { return OpChangePin }
+
+// MessageName returns "ChangePinRequest".
+func (*ChangePinRequest) MessageName() string { return "ChangePinRequest" }
+
+// IsResponse reports false.
+func (*ChangePinRequest) IsResponse() bool { return false }
+
+func (m *ChangePinRequest) reset() { *m = ChangePinRequest{} }
+
+func (m *ChangePinRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendBytes(b, m.CurrentPIN)
+	b = append(b, 2)
+	b = appendBytes(b, m.NewPIN)
+	return b
+}
+
+func (m *ChangePinRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.CurrentPIN = v
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.NewPIN = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("ChangePinRequest", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-PARTITION-CHANGE-PIN).
+func (m *ChangePinRequest) Validate() error {
+	if err := checkLen("ChangePinRequest", "current_pin", len(m.CurrentPIN), 1, 64); err != nil {
+		return err
+	}
+	if err := checkLen("ChangePinRequest", "new_pin", len(m.NewPIN), 1, 64); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *ChangePinRequest) appendJSON(j *jsonWriter) error {
+	j.bytes("current_pin", m.CurrentPIN)
+	j.bytes("new_pin", m.NewPIN)
+	return nil
+}
+
+// ChangePinResponse is the response of ChangePin, command 0x0203 (spec: CMD-PARTITION-CHANGE-PIN).
+//
+// Replaces the partition's PIN; both PINs travel inside the session channel.
+type ChangePinResponse struct {
+}
+
+// Opcode returns OpChangePin.
+func (*ChangePinResponse) Opcode() uint16 { return OpChangePin }
+
+// MessageName returns "ChangePinResponse".
+func (*ChangePinResponse) MessageName() string { return "ChangePinResponse" }
+
+// IsResponse reports true.
+func (*ChangePinResponse) IsResponse() bool { return true }
+
+func (m *ChangePinResponse) reset() { *m = ChangePinResponse{} }
+
+func (m *ChangePinResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *ChangePinResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-PARTITION-CHANGE-PIN).
+func (m *ChangePinResponse) Validate() error {
+	return nil
+}
+
+func (m *ChangePinResponse) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// OpenSessionRequest is the request of OpenSession, command 0x0301 (spec: CMD-SESSION-OPEN).
+//
+// Authenticates with the PIN and opens a session whose channel keys come from
+// the same exchange.
+type OpenSessionRequest struct {
+	// ClientPublicKey is field 1, bytes [97, 97]:
+	// The client's ephemeral P-384 key, SEC 1 uncompressed.
+	ClientPublicKey []byte `cbor:"1,keyasint"`
+
+	// Nonce is field 2, bytes [32, 32]:
+	// The nonce from GetCredentialKey.
+	Nonce []byte `cbor:"2,keyasint"`
+
+	// SealedPIN is field 3, bytes [17, 80]:
+	// AES-256-GCM of the PIN under k_pin.
+	SealedPIN []byte `cbor:"3,keyasint"`
+}
+
+// Opcode returns OpOpenSession.
+func (*OpenSessionRequest) Opcode() uint16 { return OpOpenSession }
+
+// MessageName returns "OpenSessionRequest".
+func (*OpenSessionRequest) MessageName() string { return "OpenSessionRequest" }
+
+// IsResponse reports false.
+func (*OpenSessionRequest) IsResponse() bool { return false }
+
+func (m *OpenSessionRequest) reset() { *m = OpenSessionRequest{} }
+
+func (m *OpenSessionRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 3)
+	b = append(b, 1)
+	b = appendBytes(b, m.ClientPublicKey)
+	b = append(b, 2)
+	b = appendBytes(b, m.Nonce)
+	b = append(b, 3)
+	b = appendBytes(b, m.SealedPIN)
+	return b
+}
+
+func (m *OpenSessionRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.ClientPublicKey = v
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Nonce = v
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.SealedPIN = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("OpenSessionRequest", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-SESSION-OPEN).
+func (m *OpenSessionRequest) Validate() error {
+	if err := checkLen("OpenSessionRequest", "client_public_key", len(m.ClientPublicKey), 97, 97); err != nil {
+		return err
+	}
+	if err := checkLen("OpenSessionRequest", "nonce", len(m.Nonce), 32, 32); err != nil {
+		return err
+	}
+	if err := checkLen("OpenSessionRequest", "sealed_pin", len(m.SealedPIN), 17, 80); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *OpenSessionRequest) appendJSON(j *jsonWriter) error {
+	j.bytes("client_public_key", m.ClientPublicKey)
+	j.bytes("nonce", m.Nonce)
+	j.bytes("sealed_pin", m.SealedPIN)
+	return nil
+}
+
+// OpenSessionResponse is the response of OpenSession, command 0x0301 (spec: CMD-SESSION-OPEN).
+//
+// Authenticates with the PIN and opens a session whose channel keys come from
+// the same exchange.
+type OpenSessionResponse struct {
+	// SessionID is field 1, u32 in [1, 4294967295]:
+	// The new session's id (never 0).
+	SessionID uint32 `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpOpenSession.
+func (*OpenSessionResponse) Opcode() uint16 { return OpOpenSession }
+
+// MessageName returns "OpenSessionResponse".
+func (*OpenSessionResponse) MessageName() string { return "OpenSessionResponse" }
+
+// IsResponse reports true.
+func (*OpenSessionResponse) IsResponse() bool { return true }
+
+func (m *OpenSessionResponse) reset() { *m = OpenSessionResponse{} }
+
+func (m *OpenSessionResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.SessionID))
+	return b
+}
+
+func (m *OpenSessionResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.SessionID = uint32(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("OpenSessionResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-SESSION-OPEN).
+func (m *OpenSessionResponse) Validate() error {
+	if err := checkRange("OpenSessionResponse", "session_id", uint64(m.SessionID), 1, 4294967295); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *OpenSessionResponse) appendJSON(j *jsonWriter) error {
+	j.uint("session_id", uint64(m.SessionID))
+	return nil
+}
+
+// CloseSessionRequest is the request of CloseSession, command 0x0302 (spec: CMD-SESSION-CLOSE).
+//
+// Closes the session and destroys its session-only keys and channel keys.
+type CloseSessionRequest struct {
+}
+
+// Opcode returns OpCloseSession.
+func (*CloseSessionRequest) Opcode() uint16 { return OpCloseSession }
+
+// MessageName returns "CloseSessionRequest".
+func (*CloseSessionRequest) MessageName() string { return "CloseSessionRequest" }
+
+// IsResponse reports false.
+func (*CloseSessionRequest) IsResponse() bool { return false }
+
+func (m *CloseSessionRequest) reset() { *m = CloseSessionRequest{} }
+
+func (m *CloseSessionRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *CloseSessionRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-SESSION-CLOSE).
+func (m *CloseSessionRequest) Validate() error {
+	return nil
+}
+
+func (m *CloseSessionRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// CloseSessionResponse is the response of CloseSession, command 0x0302 (spec: CMD-SESSION-CLOSE).
+//
+// Closes the session and destroys its session-only keys and channel keys.
+type CloseSessionResponse struct {
+}
+
+// Opcode returns OpCloseSession.
+func (*CloseSessionResponse) Opcode() uint16 { return OpCloseSession }
+
+// MessageName returns "CloseSessionResponse".
+func (*CloseSessionResponse) MessageName() string { return "CloseSessionResponse" }
+
+// IsResponse reports true.
+func (*CloseSessionResponse) IsResponse() bool { return true }
+
+func (m *CloseSessionResponse) reset() { *m = CloseSessionResponse{} }
+
+func (m *CloseSessionResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *CloseSessionResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-SESSION-CLOSE).
+func (m *CloseSessionResponse) Validate() error {
+	return nil
+}
+
+func (m *CloseSessionResponse) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// ReopenSessionRequest is the request of ReopenSession, command 0x0303 (spec: CMD-SESSION-REOPEN).
+//
+// Re-authenticates a migrated session, keeping its id, with new channel keys.
+type ReopenSessionRequest struct {
+	// SessionID is field 1, u32 in [1, 4294967295]:
+	// The session to reopen.
+	SessionID uint32 `cbor:"1,keyasint"`
+
+	// ClientPublicKey is field 2, bytes [97, 97]:
+	// The client's ephemeral P-384 key.
+	ClientPublicKey []byte `cbor:"2,keyasint"`
+
+	// Nonce is field 3, bytes [32, 32]:
+	// The nonce from GetCredentialKey.
+	Nonce []byte `cbor:"3,keyasint"`
+
+	// SealedPIN is field 4, bytes [17, 80]:
+	// AES-256-GCM of the PIN under k_pin.
+	SealedPIN []byte `cbor:"4,keyasint"`
+}
+
+// Opcode returns OpReopenSession.
+func (*ReopenSessionRequest) Opcode() uint16 { return OpReopenSession }
+
+// MessageName returns "ReopenSessionRequest".
+func (*ReopenSessionRequest) MessageName() string { return "ReopenSessionRequest" }
+
+// IsResponse reports false.
+func (*ReopenSessionRequest) IsResponse() bool { return false }
+
+func (m *ReopenSessionRequest) reset() { *m = ReopenSessionRequest{} }
+
+func (m *ReopenSessionRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 4)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.SessionID))
+	b = append(b, 2)
+	b = appendBytes(b, m.ClientPublicKey)
+	b = append(b, 3)
+	b = appendBytes(b, m.Nonce)
+	b = append(b, 4)
+	b = appendBytes(b, m.SealedPIN)
+	return b
+}
+
+func (m *ReopenSessionRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.SessionID = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.ClientPublicKey = v
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Nonce = v
+		case 4:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.SealedPIN = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("ReopenSessionRequest", seen, 0x1E)
+}
+
+// Validate checks m against the spec (CMD-SESSION-REOPEN).
+func (m *ReopenSessionRequest) Validate() error {
+	if err := checkRange("ReopenSessionRequest", "session_id", uint64(m.SessionID), 1, 4294967295); err != nil {
+		return err
+	}
+	if err := checkLen("ReopenSessionRequest", "client_public_key", len(m.ClientPublicKey), 97, 97); err != nil {
+		return err
+	}
+	if err := checkLen("ReopenSessionRequest", "nonce", len(m.Nonce), 32, 32); err != nil {
+		return err
+	}
+	if err := checkLen("ReopenSessionRequest", "sealed_pin", len(m.SealedPIN), 17, 80); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *ReopenSessionRequest) appendJSON(j *jsonWriter) error {
+	j.uint("session_id", uint64(m.SessionID))
+	j.bytes("client_public_key", m.ClientPublicKey)
+	j.bytes("nonce", m.Nonce)
+	j.bytes("sealed_pin", m.SealedPIN)
+	return nil
+}
+
+// ReopenSessionResponse is the response of ReopenSession, command 0x0303 (spec: CMD-SESSION-REOPEN).
+//
+// Re-authenticates a migrated session, keeping its id, with new channel keys.
+type ReopenSessionResponse struct {
+	// SessionID is field 1, u32 in [1, 4294967295]:
+	// The same session id.
+	SessionID uint32 `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpReopenSession.
+func (*ReopenSessionResponse) Opcode() uint16 { return OpReopenSession }
+
+// MessageName returns "ReopenSessionResponse".
+func (*ReopenSessionResponse) MessageName() string { return "ReopenSessionResponse" }
+
+// IsResponse reports true.
+func (*ReopenSessionResponse) IsResponse() bool { return true }
+
+func (m *ReopenSessionResponse) reset() { *m = ReopenSessionResponse{} }
+
+func (m *ReopenSessionResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.SessionID))
+	return b
+}
+
+func (m *ReopenSessionResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.SessionID = uint32(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("ReopenSessionResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-SESSION-REOPEN).
+func (m *ReopenSessionResponse) Validate() error {
+	if err := checkRange("ReopenSessionResponse", "session_id", uint64(m.SessionID), 1, 4294967295); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *ReopenSessionResponse) appendJSON(j *jsonWriter) error {
+	j.uint("session_id", uint64(m.SessionID))
+	return nil
+}
+
 // GenerateKeyRequest is the request of GenerateKey, command 0x0401 (spec: CMD-KEY-GENERATE).
 //
-// Generates a key.
+// Generates a key of any kind inside the device and returns its handle, public
+// key and masked key.
 type GenerateKeyRequest struct {
 	// Kind is field 1, enum KeyKind:
-	// Key kind.
+	// The kind of key. Secret kinds come only from derivation.
 	Kind KeyKind `cbor:"1,keyasint"`
 
 	// Usage is field 2, flags KeyUsage:
-	// Permitted usage.
+	// What the key may be used for; must be valid for the kind.
 	Usage KeyUsage `cbor:"2,keyasint"`
 
-	// Label is field 3, text [0, 64], optional:
-	// Label.
-	Label string `cbor:"3,keyasint,omitempty"`
+	// Tag is field 3, u16 in [1, 65535], optional:
+	// A tag unique in the partition for OpenKey.
+	Tag *uint16 `cbor:"3,keyasint,omitempty"`
+
+	// Label is field 4, text [1, 64], optional:
+	// A label stored with the key and in its masked blob.
+	Label string `cbor:"4,keyasint,omitempty"`
 }
 
 // Opcode returns OpGenerateKey.
@@ -315,6 +2336,9 @@ func (m *GenerateKeyRequest) reset() { *m = GenerateKeyRequest{} }
 
 func (m *GenerateKeyRequest) appendCBOR(b []byte) []byte {
 	n := uint64(2)
+	if m.Tag != nil {
+		n++
+	}
 	if len(m.Label) > 0 {
 		n++
 	}
@@ -323,8 +2347,12 @@ func (m *GenerateKeyRequest) appendCBOR(b []byte) []byte {
 	b = appendHead(b, majorUint, uint64(m.Kind))
 	b = append(b, 2)
 	b = appendHead(b, majorUint, uint64(m.Usage))
-	if len(m.Label) > 0 {
+	if m.Tag != nil {
 		b = append(b, 3)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 4)
 		b = appendText(b, m.Label)
 	}
 	return b
@@ -356,6 +2384,13 @@ func (m *GenerateKeyRequest) decodeCBOR(d *decoder) error {
 			}
 			m.Usage = KeyUsage(v)
 		case 3:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 4:
 			v, err := d.text(true)
 			if err != nil {
 				return err
@@ -376,8 +2411,13 @@ func (m *GenerateKeyRequest) Validate() error {
 	if err := checkFlags("GenerateKeyRequest", "usage", m.Usage); err != nil {
 		return err
 	}
+	if m.Tag != nil {
+		if err := checkRange("GenerateKeyRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
 	if len(m.Label) > 0 {
-		if err := checkLen("GenerateKeyRequest", "label", len(m.Label), 0, 64); err != nil {
+		if err := checkLen("GenerateKeyRequest", "label", len(m.Label), 1, 64); err != nil {
 			return err
 		}
 	}
@@ -391,6 +2431,9 @@ func (m *GenerateKeyRequest) appendJSON(j *jsonWriter) error {
 	if err := j.flags("usage", m.Usage); err != nil {
 		return err
 	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
 	if len(m.Label) > 0 {
 		j.text("label", m.Label)
 	}
@@ -399,15 +2442,20 @@ func (m *GenerateKeyRequest) appendJSON(j *jsonWriter) error {
 
 // GenerateKeyResponse is the response of GenerateKey, command 0x0401 (spec: CMD-KEY-GENERATE).
 //
-// Generates a key.
+// Generates a key of any kind inside the device and returns its handle, public
+// key and masked key.
 type GenerateKeyResponse struct {
 	// KeyHandle is field 1, u32:
-	// Handle.
+	// Handle of the key in this partition.
 	KeyHandle uint32 `cbor:"1,keyasint"`
 
-	// MaskedKey is field 2, bytes [72, 8192]:
-	// Masked key.
-	MaskedKey []byte `cbor:"2,keyasint"`
+	// PublicKey is field 2, bytes [1, 2048], optional:
+	// The public key as DER SubjectPublicKeyInfo; absent for symmetric keys.
+	PublicKey []byte `cbor:"2,keyasint,omitempty"`
+
+	// MaskedKey is field 3, bytes [72, 8192]:
+	// The key masked under the partition (or session) masking key.
+	MaskedKey []byte `cbor:"3,keyasint"`
 }
 
 // Opcode returns OpGenerateKey.
@@ -422,10 +2470,18 @@ func (*GenerateKeyResponse) IsResponse() bool { return true }
 func (m *GenerateKeyResponse) reset() { *m = GenerateKeyResponse{} }
 
 func (m *GenerateKeyResponse) appendCBOR(b []byte) []byte {
-	b = appendHead(b, majorMap, 2)
+	n := uint64(2)
+	if len(m.PublicKey) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
 	b = append(b, 1)
 	b = appendHead(b, majorUint, uint64(m.KeyHandle))
-	b = append(b, 2)
+	if len(m.PublicKey) > 0 {
+		b = append(b, 2)
+		b = appendBytes(b, m.PublicKey)
+	}
+	b = append(b, 3)
 	b = appendBytes(b, m.MaskedKey)
 	return b
 }
@@ -450,6 +2506,12 @@ func (m *GenerateKeyResponse) decodeCBOR(d *decoder) error {
 			}
 			m.KeyHandle = uint32(v)
 		case 2:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 3:
 			v, err := d.bytes(false)
 			if err != nil {
 				return err
@@ -459,11 +2521,16 @@ func (m *GenerateKeyResponse) decodeCBOR(d *decoder) error {
 			return errUnknownKey
 		}
 	}
-	return missing("GenerateKeyResponse", seen, 0x6)
+	return missing("GenerateKeyResponse", seen, 0xA)
 }
 
 // Validate checks m against the spec (CMD-KEY-GENERATE).
 func (m *GenerateKeyResponse) Validate() error {
+	if len(m.PublicKey) > 0 {
+		if err := checkLen("GenerateKeyResponse", "public_key", len(m.PublicKey), 1, 2048); err != nil {
+			return err
+		}
+	}
 	if err := checkLen("GenerateKeyResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
 		return err
 	}
@@ -472,29 +2539,1368 @@ func (m *GenerateKeyResponse) Validate() error {
 
 func (m *GenerateKeyResponse) appendJSON(j *jsonWriter) error {
 	j.uint("key_handle", uint64(m.KeyHandle))
+	if len(m.PublicKey) > 0 {
+		j.bytes("public_key", m.PublicKey)
+	}
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// OpenKeyRequest is the request of OpenKey, command 0x0402 (spec: CMD-KEY-OPEN).
+//
+// Finds a key of the partition by its tag.
+type OpenKeyRequest struct {
+	// Tag is field 1, u16 in [1, 65535]:
+	// The key's tag.
+	Tag uint16 `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpOpenKey.
+func (*OpenKeyRequest) Opcode() uint16 { return OpOpenKey }
+
+// MessageName returns "OpenKeyRequest".
+func (*OpenKeyRequest) MessageName() string { return "OpenKeyRequest" }
+
+// IsResponse reports false.
+func (*OpenKeyRequest) IsResponse() bool { return false }
+
+func (m *OpenKeyRequest) reset() { *m = OpenKeyRequest{} }
+
+func (m *OpenKeyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.Tag))
+	return b
+}
+
+func (m *OpenKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			m.Tag = uint16(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("OpenKeyRequest", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-KEY-OPEN).
+func (m *OpenKeyRequest) Validate() error {
+	if err := checkRange("OpenKeyRequest", "tag", uint64(m.Tag), 1, 65535); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *OpenKeyRequest) appendJSON(j *jsonWriter) error {
+	j.uint("tag", uint64(m.Tag))
+	return nil
+}
+
+// OpenKeyResponse is the response of OpenKey, command 0x0402 (spec: CMD-KEY-OPEN).
+//
+// Finds a key of the partition by its tag.
+type OpenKeyResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Kind is field 2, enum KeyKind:
+	// Kind of the key.
+	Kind KeyKind `cbor:"2,keyasint"`
+
+	// Usage is field 3, flags KeyUsage:
+	// Usage of the key.
+	Usage KeyUsage `cbor:"3,keyasint"`
+
+	// PublicKey is field 4, bytes [1, 2048], optional:
+	// DER SubjectPublicKeyInfo for asymmetric keys.
+	PublicKey []byte `cbor:"4,keyasint,omitempty"`
+
+	// Label is field 5, text [1, 64], optional:
+	// The key's label.
+	Label string `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpOpenKey.
+func (*OpenKeyResponse) Opcode() uint16 { return OpOpenKey }
+
+// MessageName returns "OpenKeyResponse".
+func (*OpenKeyResponse) MessageName() string { return "OpenKeyResponse" }
+
+// IsResponse reports true.
+func (*OpenKeyResponse) IsResponse() bool { return true }
+
+func (m *OpenKeyResponse) reset() { *m = OpenKeyResponse{} }
+
+func (m *OpenKeyResponse) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if len(m.PublicKey) > 0 {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Kind))
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if len(m.PublicKey) > 0 {
+		b = append(b, 4)
+		b = appendBytes(b, m.PublicKey)
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 5)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *OpenKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Kind = KeyKind(v)
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 4:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 5:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("OpenKeyResponse", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-KEY-OPEN).
+func (m *OpenKeyResponse) Validate() error {
+	if err := checkEnum("OpenKeyResponse", "kind", m.Kind); err != nil {
+		return err
+	}
+	if err := checkFlags("OpenKeyResponse", "usage", m.Usage); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		if err := checkLen("OpenKeyResponse", "public_key", len(m.PublicKey), 1, 2048); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("OpenKeyResponse", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *OpenKeyResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("kind", m.Kind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		j.bytes("public_key", m.PublicKey)
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// DeleteKeyRequest is the request of DeleteKey, command 0x0403 (spec: CMD-KEY-DELETE).
+//
+// Destroys a key; its handle and tag become free.
+type DeleteKeyRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpDeleteKey.
+func (*DeleteKeyRequest) Opcode() uint16 { return OpDeleteKey }
+
+// MessageName returns "DeleteKeyRequest".
+func (*DeleteKeyRequest) MessageName() string { return "DeleteKeyRequest" }
+
+// IsResponse reports false.
+func (*DeleteKeyRequest) IsResponse() bool { return false }
+
+func (m *DeleteKeyRequest) reset() { *m = DeleteKeyRequest{} }
+
+func (m *DeleteKeyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	return b
+}
+
+func (m *DeleteKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("DeleteKeyRequest", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-KEY-DELETE).
+func (m *DeleteKeyRequest) Validate() error {
+	return nil
+}
+
+func (m *DeleteKeyRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	return nil
+}
+
+// DeleteKeyResponse is the response of DeleteKey, command 0x0403 (spec: CMD-KEY-DELETE).
+//
+// Destroys a key; its handle and tag become free.
+type DeleteKeyResponse struct {
+}
+
+// Opcode returns OpDeleteKey.
+func (*DeleteKeyResponse) Opcode() uint16 { return OpDeleteKey }
+
+// MessageName returns "DeleteKeyResponse".
+func (*DeleteKeyResponse) MessageName() string { return "DeleteKeyResponse" }
+
+// IsResponse reports true.
+func (*DeleteKeyResponse) IsResponse() bool { return true }
+
+func (m *DeleteKeyResponse) reset() { *m = DeleteKeyResponse{} }
+
+func (m *DeleteKeyResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *DeleteKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-KEY-DELETE).
+func (m *DeleteKeyResponse) Validate() error {
+	return nil
+}
+
+func (m *DeleteKeyResponse) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetPublicKeyRequest is the request of GetPublicKey, command 0x0404 (spec: CMD-KEY-PUBLIC).
+//
+// Returns a key's kind, usage, tag, label and public key.
+type GetPublicKeyRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpGetPublicKey.
+func (*GetPublicKeyRequest) Opcode() uint16 { return OpGetPublicKey }
+
+// MessageName returns "GetPublicKeyRequest".
+func (*GetPublicKeyRequest) MessageName() string { return "GetPublicKeyRequest" }
+
+// IsResponse reports false.
+func (*GetPublicKeyRequest) IsResponse() bool { return false }
+
+func (m *GetPublicKeyRequest) reset() { *m = GetPublicKeyRequest{} }
+
+func (m *GetPublicKeyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	return b
+}
+
+func (m *GetPublicKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetPublicKeyRequest", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-KEY-PUBLIC).
+func (m *GetPublicKeyRequest) Validate() error {
+	return nil
+}
+
+func (m *GetPublicKeyRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	return nil
+}
+
+// GetPublicKeyResponse is the response of GetPublicKey, command 0x0404 (spec: CMD-KEY-PUBLIC).
+//
+// Returns a key's kind, usage, tag, label and public key.
+type GetPublicKeyResponse struct {
+	// Kind is field 1, enum KeyKind:
+	// Kind of the key.
+	Kind KeyKind `cbor:"1,keyasint"`
+
+	// Usage is field 2, flags KeyUsage:
+	// Usage of the key.
+	Usage KeyUsage `cbor:"2,keyasint"`
+
+	// PublicKey is field 3, bytes [1, 2048], optional:
+	// DER SubjectPublicKeyInfo; absent for symmetric keys.
+	PublicKey []byte `cbor:"3,keyasint,omitempty"`
+
+	// Tag is field 4, u16 in [1, 65535], optional:
+	// The key's tag.
+	Tag *uint16 `cbor:"4,keyasint,omitempty"`
+
+	// Label is field 5, text [1, 64], optional:
+	// The key's label.
+	Label string `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpGetPublicKey.
+func (*GetPublicKeyResponse) Opcode() uint16 { return OpGetPublicKey }
+
+// MessageName returns "GetPublicKeyResponse".
+func (*GetPublicKeyResponse) MessageName() string { return "GetPublicKeyResponse" }
+
+// IsResponse reports true.
+func (*GetPublicKeyResponse) IsResponse() bool { return true }
+
+func (m *GetPublicKeyResponse) reset() { *m = GetPublicKeyResponse{} }
+
+func (m *GetPublicKeyResponse) appendCBOR(b []byte) []byte {
+	n := uint64(2)
+	if len(m.PublicKey) > 0 {
+		n++
+	}
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.Kind))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if len(m.PublicKey) > 0 {
+		b = append(b, 3)
+		b = appendBytes(b, m.PublicKey)
+	}
+	if m.Tag != nil {
+		b = append(b, 4)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 5)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *GetPublicKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Kind = KeyKind(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 3:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 4:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 5:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetPublicKeyResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-KEY-PUBLIC).
+func (m *GetPublicKeyResponse) Validate() error {
+	if err := checkEnum("GetPublicKeyResponse", "kind", m.Kind); err != nil {
+		return err
+	}
+	if err := checkFlags("GetPublicKeyResponse", "usage", m.Usage); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		if err := checkLen("GetPublicKeyResponse", "public_key", len(m.PublicKey), 1, 2048); err != nil {
+			return err
+		}
+	}
+	if m.Tag != nil {
+		if err := checkRange("GetPublicKeyResponse", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("GetPublicKeyResponse", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *GetPublicKeyResponse) appendJSON(j *jsonWriter) error {
+	if err := j.enum("kind", m.Kind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		j.bytes("public_key", m.PublicKey)
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// ListKeysRequest is the request of ListKeys, command 0x0405 (spec: CMD-KEY-LIST).
+//
+// Lists the keys visible to this session.
+type ListKeysRequest struct {
+}
+
+// Opcode returns OpListKeys.
+func (*ListKeysRequest) Opcode() uint16 { return OpListKeys }
+
+// MessageName returns "ListKeysRequest".
+func (*ListKeysRequest) MessageName() string { return "ListKeysRequest" }
+
+// IsResponse reports false.
+func (*ListKeysRequest) IsResponse() bool { return false }
+
+func (m *ListKeysRequest) reset() { *m = ListKeysRequest{} }
+
+func (m *ListKeysRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *ListKeysRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-KEY-LIST).
+func (m *ListKeysRequest) Validate() error {
+	return nil
+}
+
+func (m *ListKeysRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// ListKeysResponse is the response of ListKeys, command 0x0405 (spec: CMD-KEY-LIST).
+//
+// Lists the keys visible to this session.
+type ListKeysResponse struct {
+	// KeyHandles is field 1, list of u32 [0, 256], optional:
+	// Handles.
+	KeyHandles []uint32 `cbor:"1,keyasint,omitempty"`
+
+	// Kinds is field 2, list of KeyKind [0, 256], optional:
+	// Kinds, in the order of key_handles.
+	Kinds []KeyKind `cbor:"2,keyasint,omitempty"`
+
+	// Tags is field 3, list of u32 [0, 256], optional:
+	// Tags, in the order of key_handles (0: none).
+	Tags []uint32 `cbor:"3,keyasint,omitempty"`
+}
+
+// Opcode returns OpListKeys.
+func (*ListKeysResponse) Opcode() uint16 { return OpListKeys }
+
+// MessageName returns "ListKeysResponse".
+func (*ListKeysResponse) MessageName() string { return "ListKeysResponse" }
+
+// IsResponse reports true.
+func (*ListKeysResponse) IsResponse() bool { return true }
+
+func (m *ListKeysResponse) reset() { *m = ListKeysResponse{} }
+
+func (m *ListKeysResponse) appendCBOR(b []byte) []byte {
+	n := uint64(0)
+	if len(m.KeyHandles) > 0 {
+		n++
+	}
+	if len(m.Kinds) > 0 {
+		n++
+	}
+	if len(m.Tags) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	if len(m.KeyHandles) > 0 {
+		b = append(b, 1)
+		b = appendHead(b, majorArray, uint64(len(m.KeyHandles)))
+		for _, it := range m.KeyHandles {
+			b = appendHead(b, majorUint, uint64(it))
+		}
+	}
+	if len(m.Kinds) > 0 {
+		b = append(b, 2)
+		b = appendHead(b, majorArray, uint64(len(m.Kinds)))
+		for _, it := range m.Kinds {
+			b = appendHead(b, majorUint, uint64(it))
+		}
+	}
+	if len(m.Tags) > 0 {
+		b = append(b, 3)
+		b = appendHead(b, majorArray, uint64(len(m.Tags)))
+		for _, it := range m.Tags {
+			b = appendHead(b, majorUint, uint64(it))
+		}
+	}
+	return b
+}
+
+func (m *ListKeysResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			count, err := d.array(true)
+			if err != nil {
+				return err
+			}
+			m.KeyHandles = make([]uint32, count)
+			for i := range m.KeyHandles {
+				v, err := d.uint(0xFFFFFFFF)
+				if err != nil {
+					return err
+				}
+				m.KeyHandles[i] = uint32(v)
+			}
+		case 2:
+			count, err := d.array(true)
+			if err != nil {
+				return err
+			}
+			m.Kinds = make([]KeyKind, count)
+			for i := range m.Kinds {
+				v, err := d.uint(0xFFFFFFFF)
+				if err != nil {
+					return err
+				}
+				m.Kinds[i] = KeyKind(v)
+			}
+		case 3:
+			count, err := d.array(true)
+			if err != nil {
+				return err
+			}
+			m.Tags = make([]uint32, count)
+			for i := range m.Tags {
+				v, err := d.uint(0xFFFFFFFF)
+				if err != nil {
+					return err
+				}
+				m.Tags[i] = uint32(v)
+			}
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("ListKeysResponse", seen, 0x0)
+}
+
+// Validate checks m against the spec (CMD-KEY-LIST).
+func (m *ListKeysResponse) Validate() error {
+	if len(m.KeyHandles) > 0 {
+		if err := checkLen("ListKeysResponse", "key_handles", len(m.KeyHandles), 0, 256); err != nil {
+			return err
+		}
+	}
+	if len(m.Kinds) > 0 {
+		if err := checkLen("ListKeysResponse", "kinds", len(m.Kinds), 0, 256); err != nil {
+			return err
+		}
+	}
+	for _, it := range m.Kinds {
+		if err := checkEnum("ListKeysResponse", "kinds", it); err != nil {
+			return err
+		}
+	}
+	if len(m.Tags) > 0 {
+		if err := checkLen("ListKeysResponse", "tags", len(m.Tags), 0, 256); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *ListKeysResponse) appendJSON(j *jsonWriter) error {
+	if len(m.KeyHandles) > 0 {
+		if err := j.list("key_handles", len(m.KeyHandles), func(i int) error {
+			j.appendUint(uint64(m.KeyHandles[i]))
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	if len(m.Kinds) > 0 {
+		if err := j.list("kinds", len(m.Kinds), func(i int) error {
+			return j.appendEnum("kinds", m.Kinds[i])
+		}); err != nil {
+			return err
+		}
+	}
+	if len(m.Tags) > 0 {
+		if err := j.list("tags", len(m.Tags), func(i int) error {
+			j.appendUint(uint64(m.Tags[i]))
+			return nil
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// UnmaskKeyRequest is the request of UnmaskKey, command 0x0406 (spec: CMD-KEY-UNMASK).
+//
+// Re-imports a masked key into the partition.
+type UnmaskKeyRequest struct {
+	// MaskedKey is field 1, bytes [1, 8192]:
+	// A masked key returned by a key creation.
+	MaskedKey []byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpUnmaskKey.
+func (*UnmaskKeyRequest) Opcode() uint16 { return OpUnmaskKey }
+
+// MessageName returns "UnmaskKeyRequest".
+func (*UnmaskKeyRequest) MessageName() string { return "UnmaskKeyRequest" }
+
+// IsResponse reports false.
+func (*UnmaskKeyRequest) IsResponse() bool { return false }
+
+func (m *UnmaskKeyRequest) reset() { *m = UnmaskKeyRequest{} }
+
+func (m *UnmaskKeyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *UnmaskKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("UnmaskKeyRequest", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-KEY-UNMASK).
+func (m *UnmaskKeyRequest) Validate() error {
+	if err := checkLen("UnmaskKeyRequest", "masked_key", len(m.MaskedKey), 1, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *UnmaskKeyRequest) appendJSON(j *jsonWriter) error {
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// UnmaskKeyResponse is the response of UnmaskKey, command 0x0406 (spec: CMD-KEY-UNMASK).
+//
+// Re-imports a masked key into the partition.
+type UnmaskKeyResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the re-imported key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Kind is field 2, enum KeyKind:
+	// Kind of the key.
+	Kind KeyKind `cbor:"2,keyasint"`
+
+	// Usage is field 3, flags KeyUsage:
+	// Usage of the key.
+	Usage KeyUsage `cbor:"3,keyasint"`
+
+	// PublicKey is field 4, bytes [1, 2048], optional:
+	// DER SubjectPublicKeyInfo for asymmetric keys.
+	PublicKey []byte `cbor:"4,keyasint,omitempty"`
+
+	// MaskedKey is field 5, bytes [72, 8192]:
+	// The masked key.
+	MaskedKey []byte `cbor:"5,keyasint"`
+}
+
+// Opcode returns OpUnmaskKey.
+func (*UnmaskKeyResponse) Opcode() uint16 { return OpUnmaskKey }
+
+// MessageName returns "UnmaskKeyResponse".
+func (*UnmaskKeyResponse) MessageName() string { return "UnmaskKeyResponse" }
+
+// IsResponse reports true.
+func (*UnmaskKeyResponse) IsResponse() bool { return true }
+
+func (m *UnmaskKeyResponse) reset() { *m = UnmaskKeyResponse{} }
+
+func (m *UnmaskKeyResponse) appendCBOR(b []byte) []byte {
+	n := uint64(4)
+	if len(m.PublicKey) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Kind))
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if len(m.PublicKey) > 0 {
+		b = append(b, 4)
+		b = appendBytes(b, m.PublicKey)
+	}
+	b = append(b, 5)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *UnmaskKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Kind = KeyKind(v)
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 4:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 5:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("UnmaskKeyResponse", seen, 0x2E)
+}
+
+// Validate checks m against the spec (CMD-KEY-UNMASK).
+func (m *UnmaskKeyResponse) Validate() error {
+	if err := checkEnum("UnmaskKeyResponse", "kind", m.Kind); err != nil {
+		return err
+	}
+	if err := checkFlags("UnmaskKeyResponse", "usage", m.Usage); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		if err := checkLen("UnmaskKeyResponse", "public_key", len(m.PublicKey), 1, 2048); err != nil {
+			return err
+		}
+	}
+	if err := checkLen("UnmaskKeyResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *UnmaskKeyResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("kind", m.Kind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		j.bytes("public_key", m.PublicKey)
+	}
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// GetUnwrappingKeyRequest is the request of GetUnwrappingKey, command 0x0407 (spec: CMD-KEY-UNWRAPPING-KEY).
+//
+// Returns the partition's RSA-3072 unwrapping public key.
+type GetUnwrappingKeyRequest struct {
+}
+
+// Opcode returns OpGetUnwrappingKey.
+func (*GetUnwrappingKeyRequest) Opcode() uint16 { return OpGetUnwrappingKey }
+
+// MessageName returns "GetUnwrappingKeyRequest".
+func (*GetUnwrappingKeyRequest) MessageName() string { return "GetUnwrappingKeyRequest" }
+
+// IsResponse reports false.
+func (*GetUnwrappingKeyRequest) IsResponse() bool { return false }
+
+func (m *GetUnwrappingKeyRequest) reset() { *m = GetUnwrappingKeyRequest{} }
+
+func (m *GetUnwrappingKeyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *GetUnwrappingKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-KEY-UNWRAPPING-KEY).
+func (m *GetUnwrappingKeyRequest) Validate() error {
+	return nil
+}
+
+func (m *GetUnwrappingKeyRequest) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// GetUnwrappingKeyResponse is the response of GetUnwrappingKey, command 0x0407 (spec: CMD-KEY-UNWRAPPING-KEY).
+//
+// Returns the partition's RSA-3072 unwrapping public key.
+type GetUnwrappingKeyResponse struct {
+	// PublicKey is field 1, bytes [1, 1024]:
+	// DER SubjectPublicKeyInfo of the RSA-3072 unwrapping key.
+	PublicKey []byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpGetUnwrappingKey.
+func (*GetUnwrappingKeyResponse) Opcode() uint16 { return OpGetUnwrappingKey }
+
+// MessageName returns "GetUnwrappingKeyResponse".
+func (*GetUnwrappingKeyResponse) MessageName() string { return "GetUnwrappingKeyResponse" }
+
+// IsResponse reports true.
+func (*GetUnwrappingKeyResponse) IsResponse() bool { return true }
+
+func (m *GetUnwrappingKeyResponse) reset() { *m = GetUnwrappingKeyResponse{} }
+
+func (m *GetUnwrappingKeyResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.PublicKey)
+	return b
+}
+
+func (m *GetUnwrappingKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("GetUnwrappingKeyResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-KEY-UNWRAPPING-KEY).
+func (m *GetUnwrappingKeyResponse) Validate() error {
+	if err := checkLen("GetUnwrappingKeyResponse", "public_key", len(m.PublicKey), 1, 1024); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *GetUnwrappingKeyResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("public_key", m.PublicKey)
+	return nil
+}
+
+// UnwrapKeyRequest is the request of UnwrapKey, command 0x0408 (spec: CMD-KEY-UNWRAP).
+//
+// Imports a key wrapped as RSA-OAEP + AES-KWP (PKCS#11 CKM_RSA_AES_KEY_WRAP)
+// under the unwrapping key.
+type UnwrapKeyRequest struct {
+	// Wrapped is field 1, bytes [400, 8192]:
+	// The wrapped key.
+	Wrapped []byte `cbor:"1,keyasint"`
+
+	// Kind is field 2, enum KeyKind:
+	// The kind of the wrapped key.
+	Kind KeyKind `cbor:"2,keyasint"`
+
+	// Usage is field 3, flags KeyUsage:
+	// What the key may be used for.
+	Usage KeyUsage `cbor:"3,keyasint"`
+
+	// Tag is field 4, u16 in [1, 65535], optional:
+	// A tag unique in the partition.
+	Tag *uint16 `cbor:"4,keyasint,omitempty"`
+
+	// Label is field 5, text [1, 64], optional:
+	// A label.
+	Label string `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpUnwrapKey.
+func (*UnwrapKeyRequest) Opcode() uint16 { return OpUnwrapKey }
+
+// MessageName returns "UnwrapKeyRequest".
+func (*UnwrapKeyRequest) MessageName() string { return "UnwrapKeyRequest" }
+
+// IsResponse reports false.
+func (*UnwrapKeyRequest) IsResponse() bool { return false }
+
+func (m *UnwrapKeyRequest) reset() { *m = UnwrapKeyRequest{} }
+
+func (m *UnwrapKeyRequest) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendBytes(b, m.Wrapped)
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Kind))
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if m.Tag != nil {
+		b = append(b, 4)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 5)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *UnwrapKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Wrapped = v
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Kind = KeyKind(v)
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 4:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 5:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("UnwrapKeyRequest", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-KEY-UNWRAP).
+func (m *UnwrapKeyRequest) Validate() error {
+	if err := checkLen("UnwrapKeyRequest", "wrapped", len(m.Wrapped), 400, 8192); err != nil {
+		return err
+	}
+	if err := checkEnum("UnwrapKeyRequest", "kind", m.Kind); err != nil {
+		return err
+	}
+	if err := checkFlags("UnwrapKeyRequest", "usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		if err := checkRange("UnwrapKeyRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("UnwrapKeyRequest", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *UnwrapKeyRequest) appendJSON(j *jsonWriter) error {
+	j.bytes("wrapped", m.Wrapped)
+	if err := j.enum("kind", m.Kind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// UnwrapKeyResponse is the response of UnwrapKey, command 0x0408 (spec: CMD-KEY-UNWRAP).
+//
+// Imports a key wrapped as RSA-OAEP + AES-KWP (PKCS#11 CKM_RSA_AES_KEY_WRAP)
+// under the unwrapping key.
+type UnwrapKeyResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the imported key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// PublicKey is field 2, bytes [1, 2048], optional:
+	// DER SubjectPublicKeyInfo for asymmetric keys.
+	PublicKey []byte `cbor:"2,keyasint,omitempty"`
+
+	// MaskedKey is field 3, bytes [72, 8192]:
+	// The imported key, masked.
+	MaskedKey []byte `cbor:"3,keyasint"`
+}
+
+// Opcode returns OpUnwrapKey.
+func (*UnwrapKeyResponse) Opcode() uint16 { return OpUnwrapKey }
+
+// MessageName returns "UnwrapKeyResponse".
+func (*UnwrapKeyResponse) MessageName() string { return "UnwrapKeyResponse" }
+
+// IsResponse reports true.
+func (*UnwrapKeyResponse) IsResponse() bool { return true }
+
+func (m *UnwrapKeyResponse) reset() { *m = UnwrapKeyResponse{} }
+
+func (m *UnwrapKeyResponse) appendCBOR(b []byte) []byte {
+	n := uint64(2)
+	if len(m.PublicKey) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	if len(m.PublicKey) > 0 {
+		b = append(b, 2)
+		b = appendBytes(b, m.PublicKey)
+	}
+	b = append(b, 3)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *UnwrapKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("UnwrapKeyResponse", seen, 0xA)
+}
+
+// Validate checks m against the spec (CMD-KEY-UNWRAP).
+func (m *UnwrapKeyResponse) Validate() error {
+	if len(m.PublicKey) > 0 {
+		if err := checkLen("UnwrapKeyResponse", "public_key", len(m.PublicKey), 1, 2048); err != nil {
+			return err
+		}
+	}
+	if err := checkLen("UnwrapKeyResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *UnwrapKeyResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if len(m.PublicKey) > 0 {
+		j.bytes("public_key", m.PublicKey)
+	}
 	j.bytes("masked_key", m.MaskedKey)
 	return nil
 }
 
 // SignRequest is the request of Sign, command 0x0501 (spec: CMD-CRYPTO-SIGN).
 //
-// Signs a digest.
+// Signs a digest (ECDSA, RSA) or a message (Ed25519, ML-DSA-65).
 type SignRequest struct {
 	// KeyHandle is field 1, u32:
-	// Handle.
+	// Handle of the key.
 	KeyHandle uint32 `cbor:"1,keyasint"`
 
-	// Algorithm is field 2, enum KeyKind:
-	// Algorithm.
-	Algorithm KeyKind `cbor:"2,keyasint"`
+	// Algorithm is field 2, enum Algorithm:
+	// The signature algorithm.
+	Algorithm Algorithm `cbor:"2,keyasint"`
 
 	// Data is field 3, bytes [1, 16384]:
-	// Data.
+	// The digest (ECDSA, RSA) or the message (Ed25519, ML-DSA-65).
 	Data []byte `cbor:"3,keyasint"`
-
-	// Tag is field 4, u16 in [1, 65535], optional:
-	// Tag.
-	Tag *uint16 `cbor:"4,keyasint,omitempty"`
 }
 
 // Opcode returns OpSign.
@@ -509,21 +3915,13 @@ func (*SignRequest) IsResponse() bool { return false }
 func (m *SignRequest) reset() { *m = SignRequest{} }
 
 func (m *SignRequest) appendCBOR(b []byte) []byte {
-	n := uint64(3)
-	if m.Tag != nil {
-		n++
-	}
-	b = appendHead(b, majorMap, n)
+	b = appendHead(b, majorMap, 3)
 	b = append(b, 1)
 	b = appendHead(b, majorUint, uint64(m.KeyHandle))
 	b = append(b, 2)
 	b = appendHead(b, majorUint, uint64(m.Algorithm))
 	b = append(b, 3)
 	b = appendBytes(b, m.Data)
-	if m.Tag != nil {
-		b = append(b, 4)
-		b = appendHead(b, majorUint, uint64(*m.Tag))
-	}
 	return b
 }
 
@@ -551,20 +3949,13 @@ func (m *SignRequest) decodeCBOR(d *decoder) error {
 			if err != nil {
 				return err
 			}
-			m.Algorithm = KeyKind(v)
+			m.Algorithm = Algorithm(v)
 		case 3:
 			v, err := d.bytes(false)
 			if err != nil {
 				return err
 			}
 			m.Data = v
-		case 4:
-			v, err := d.uint(0xFFFF)
-			if err != nil {
-				return err
-			}
-			x := uint16(v)
-			m.Tag = &x
 		default:
 			return errUnknownKey
 		}
@@ -580,11 +3971,6 @@ func (m *SignRequest) Validate() error {
 	if err := checkLen("SignRequest", "data", len(m.Data), 1, 16384); err != nil {
 		return err
 	}
-	if m.Tag != nil {
-		if err := checkRange("SignRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
-			return err
-		}
-	}
 	return nil
 }
 
@@ -594,18 +3980,15 @@ func (m *SignRequest) appendJSON(j *jsonWriter) error {
 		return err
 	}
 	j.bytes("data", m.Data)
-	if m.Tag != nil {
-		j.uint("tag", uint64(*m.Tag))
-	}
 	return nil
 }
 
 // SignResponse is the response of Sign, command 0x0501 (spec: CMD-CRYPTO-SIGN).
 //
-// Signs a digest.
+// Signs a digest (ECDSA, RSA) or a message (Ed25519, ML-DSA-65).
 type SignResponse struct {
-	// Signature is field 1, bytes [1, 8192]:
-	// Sig.
+	// Signature is field 1, bytes [1, 4096]:
+	// The signature.
 	Signature []byte `cbor:"1,keyasint"`
 }
 
@@ -655,7 +4038,7 @@ func (m *SignResponse) decodeCBOR(d *decoder) error {
 
 // Validate checks m against the spec (CMD-CRYPTO-SIGN).
 func (m *SignResponse) Validate() error {
-	if err := checkLen("SignResponse", "signature", len(m.Signature), 1, 8192); err != nil {
+	if err := checkLen("SignResponse", "signature", len(m.Signature), 1, 4096); err != nil {
 		return err
 	}
 	return nil
@@ -666,39 +4049,2478 @@ func (m *SignResponse) appendJSON(j *jsonWriter) error {
 	return nil
 }
 
+// VerifyRequest is the request of Verify, command 0x0502 (spec: CMD-CRYPTO-VERIFY).
+//
+// Verifies a signature with a key of the partition.
+type VerifyRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Algorithm is field 2, enum Algorithm:
+	// The signature algorithm.
+	Algorithm Algorithm `cbor:"2,keyasint"`
+
+	// Data is field 3, bytes [1, 16384]:
+	// The digest or message that was signed.
+	Data []byte `cbor:"3,keyasint"`
+
+	// Signature is field 4, bytes [1, 4096]:
+	// The signature to check.
+	Signature []byte `cbor:"4,keyasint"`
+}
+
+// Opcode returns OpVerify.
+func (*VerifyRequest) Opcode() uint16 { return OpVerify }
+
+// MessageName returns "VerifyRequest".
+func (*VerifyRequest) MessageName() string { return "VerifyRequest" }
+
+// IsResponse reports false.
+func (*VerifyRequest) IsResponse() bool { return false }
+
+func (m *VerifyRequest) reset() { *m = VerifyRequest{} }
+
+func (m *VerifyRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 4)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Algorithm))
+	b = append(b, 3)
+	b = appendBytes(b, m.Data)
+	b = append(b, 4)
+	b = appendBytes(b, m.Signature)
+	return b
+}
+
+func (m *VerifyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Algorithm = Algorithm(v)
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Data = v
+		case 4:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Signature = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("VerifyRequest", seen, 0x1E)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-VERIFY).
+func (m *VerifyRequest) Validate() error {
+	if err := checkEnum("VerifyRequest", "algorithm", m.Algorithm); err != nil {
+		return err
+	}
+	if err := checkLen("VerifyRequest", "data", len(m.Data), 1, 16384); err != nil {
+		return err
+	}
+	if err := checkLen("VerifyRequest", "signature", len(m.Signature), 1, 4096); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *VerifyRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("algorithm", m.Algorithm); err != nil {
+		return err
+	}
+	j.bytes("data", m.Data)
+	j.bytes("signature", m.Signature)
+	return nil
+}
+
+// VerifyResponse is the response of Verify, command 0x0502 (spec: CMD-CRYPTO-VERIFY).
+//
+// Verifies a signature with a key of the partition.
+type VerifyResponse struct {
+}
+
+// Opcode returns OpVerify.
+func (*VerifyResponse) Opcode() uint16 { return OpVerify }
+
+// MessageName returns "VerifyResponse".
+func (*VerifyResponse) MessageName() string { return "VerifyResponse" }
+
+// IsResponse reports true.
+func (*VerifyResponse) IsResponse() bool { return true }
+
+func (m *VerifyResponse) reset() { *m = VerifyResponse{} }
+
+func (m *VerifyResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 0)
+	return b
+}
+
+func (m *VerifyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	if n != 0 {
+		return errUnknownKey
+	}
+	return nil
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-VERIFY).
+func (m *VerifyResponse) Validate() error {
+	return nil
+}
+
+func (m *VerifyResponse) appendJSON(j *jsonWriter) error {
+	return nil
+}
+
+// EncryptRequest is the request of Encrypt, command 0x0503 (spec: CMD-CRYPTO-ENCRYPT).
+//
+// Encrypts with AES-GCM, AES-CBC, AES-KWP or RSA-OAEP.
+type EncryptRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Algorithm is field 2, enum Algorithm:
+	// The encryption algorithm.
+	Algorithm Algorithm `cbor:"2,keyasint"`
+
+	// Plaintext is field 3, bytes [0, 16384]:
+	// The plaintext.
+	Plaintext []byte `cbor:"3,keyasint"`
+
+	// IV is field 4, bytes [12, 16], optional:
+	// IV (12 bytes for GCM, 16 for CBC).
+	IV []byte `cbor:"4,keyasint,omitempty"`
+
+	// AAD is field 5, bytes [1, 1024], optional:
+	// Additional authenticated data (GCM) or OAEP label.
+	AAD []byte `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpEncrypt.
+func (*EncryptRequest) Opcode() uint16 { return OpEncrypt }
+
+// MessageName returns "EncryptRequest".
+func (*EncryptRequest) MessageName() string { return "EncryptRequest" }
+
+// IsResponse reports false.
+func (*EncryptRequest) IsResponse() bool { return false }
+
+func (m *EncryptRequest) reset() { *m = EncryptRequest{} }
+
+func (m *EncryptRequest) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if len(m.IV) > 0 {
+		n++
+	}
+	if len(m.AAD) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Algorithm))
+	b = append(b, 3)
+	b = appendBytes(b, m.Plaintext)
+	if len(m.IV) > 0 {
+		b = append(b, 4)
+		b = appendBytes(b, m.IV)
+	}
+	if len(m.AAD) > 0 {
+		b = append(b, 5)
+		b = appendBytes(b, m.AAD)
+	}
+	return b
+}
+
+func (m *EncryptRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Algorithm = Algorithm(v)
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Plaintext = v
+		case 4:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.IV = v
+		case 5:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.AAD = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EncryptRequest", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-ENCRYPT).
+func (m *EncryptRequest) Validate() error {
+	if err := checkEnum("EncryptRequest", "algorithm", m.Algorithm); err != nil {
+		return err
+	}
+	if err := checkLen("EncryptRequest", "plaintext", len(m.Plaintext), 0, 16384); err != nil {
+		return err
+	}
+	if len(m.IV) > 0 {
+		if err := checkLen("EncryptRequest", "iv", len(m.IV), 12, 16); err != nil {
+			return err
+		}
+	}
+	if len(m.AAD) > 0 {
+		if err := checkLen("EncryptRequest", "aad", len(m.AAD), 1, 1024); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *EncryptRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("algorithm", m.Algorithm); err != nil {
+		return err
+	}
+	j.bytes("plaintext", m.Plaintext)
+	if len(m.IV) > 0 {
+		j.bytes("iv", m.IV)
+	}
+	if len(m.AAD) > 0 {
+		j.bytes("aad", m.AAD)
+	}
+	return nil
+}
+
+// EncryptResponse is the response of Encrypt, command 0x0503 (spec: CMD-CRYPTO-ENCRYPT).
+//
+// Encrypts with AES-GCM, AES-CBC, AES-KWP or RSA-OAEP.
+type EncryptResponse struct {
+	// Ciphertext is field 1, bytes [1, 16448]:
+	// The ciphertext (with the GCM tag appended).
+	Ciphertext []byte `cbor:"1,keyasint"`
+
+	// IV is field 2, bytes [12, 16], optional:
+	// The IV used (GCM and CBC).
+	IV []byte `cbor:"2,keyasint,omitempty"`
+}
+
+// Opcode returns OpEncrypt.
+func (*EncryptResponse) Opcode() uint16 { return OpEncrypt }
+
+// MessageName returns "EncryptResponse".
+func (*EncryptResponse) MessageName() string { return "EncryptResponse" }
+
+// IsResponse reports true.
+func (*EncryptResponse) IsResponse() bool { return true }
+
+func (m *EncryptResponse) reset() { *m = EncryptResponse{} }
+
+func (m *EncryptResponse) appendCBOR(b []byte) []byte {
+	n := uint64(1)
+	if len(m.IV) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendBytes(b, m.Ciphertext)
+	if len(m.IV) > 0 {
+		b = append(b, 2)
+		b = appendBytes(b, m.IV)
+	}
+	return b
+}
+
+func (m *EncryptResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Ciphertext = v
+		case 2:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.IV = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EncryptResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-ENCRYPT).
+func (m *EncryptResponse) Validate() error {
+	if err := checkLen("EncryptResponse", "ciphertext", len(m.Ciphertext), 1, 16448); err != nil {
+		return err
+	}
+	if len(m.IV) > 0 {
+		if err := checkLen("EncryptResponse", "iv", len(m.IV), 12, 16); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *EncryptResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("ciphertext", m.Ciphertext)
+	if len(m.IV) > 0 {
+		j.bytes("iv", m.IV)
+	}
+	return nil
+}
+
+// DecryptRequest is the request of Decrypt, command 0x0504 (spec: CMD-CRYPTO-DECRYPT).
+//
+// Decrypts with AES-GCM, AES-CBC, AES-KWP or RSA-OAEP.
+type DecryptRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Algorithm is field 2, enum Algorithm:
+	// The encryption algorithm.
+	Algorithm Algorithm `cbor:"2,keyasint"`
+
+	// Ciphertext is field 3, bytes [1, 16448]:
+	// The ciphertext.
+	Ciphertext []byte `cbor:"3,keyasint"`
+
+	// IV is field 4, bytes [12, 16], optional:
+	// The IV (GCM and CBC).
+	IV []byte `cbor:"4,keyasint,omitempty"`
+
+	// AAD is field 5, bytes [1, 1024], optional:
+	// Additional authenticated data (GCM) or OAEP label.
+	AAD []byte `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpDecrypt.
+func (*DecryptRequest) Opcode() uint16 { return OpDecrypt }
+
+// MessageName returns "DecryptRequest".
+func (*DecryptRequest) MessageName() string { return "DecryptRequest" }
+
+// IsResponse reports false.
+func (*DecryptRequest) IsResponse() bool { return false }
+
+func (m *DecryptRequest) reset() { *m = DecryptRequest{} }
+
+func (m *DecryptRequest) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if len(m.IV) > 0 {
+		n++
+	}
+	if len(m.AAD) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Algorithm))
+	b = append(b, 3)
+	b = appendBytes(b, m.Ciphertext)
+	if len(m.IV) > 0 {
+		b = append(b, 4)
+		b = appendBytes(b, m.IV)
+	}
+	if len(m.AAD) > 0 {
+		b = append(b, 5)
+		b = appendBytes(b, m.AAD)
+	}
+	return b
+}
+
+func (m *DecryptRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Algorithm = Algorithm(v)
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Ciphertext = v
+		case 4:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.IV = v
+		case 5:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.AAD = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("DecryptRequest", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-DECRYPT).
+func (m *DecryptRequest) Validate() error {
+	if err := checkEnum("DecryptRequest", "algorithm", m.Algorithm); err != nil {
+		return err
+	}
+	if err := checkLen("DecryptRequest", "ciphertext", len(m.Ciphertext), 1, 16448); err != nil {
+		return err
+	}
+	if len(m.IV) > 0 {
+		if err := checkLen("DecryptRequest", "iv", len(m.IV), 12, 16); err != nil {
+			return err
+		}
+	}
+	if len(m.AAD) > 0 {
+		if err := checkLen("DecryptRequest", "aad", len(m.AAD), 1, 1024); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *DecryptRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("algorithm", m.Algorithm); err != nil {
+		return err
+	}
+	j.bytes("ciphertext", m.Ciphertext)
+	if len(m.IV) > 0 {
+		j.bytes("iv", m.IV)
+	}
+	if len(m.AAD) > 0 {
+		j.bytes("aad", m.AAD)
+	}
+	return nil
+}
+
+// DecryptResponse is the response of Decrypt, command 0x0504 (spec: CMD-CRYPTO-DECRYPT).
+//
+// Decrypts with AES-GCM, AES-CBC, AES-KWP or RSA-OAEP.
+type DecryptResponse struct {
+	// Plaintext is field 1, bytes [0, 16384]:
+	// The plaintext.
+	Plaintext []byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpDecrypt.
+func (*DecryptResponse) Opcode() uint16 { return OpDecrypt }
+
+// MessageName returns "DecryptResponse".
+func (*DecryptResponse) MessageName() string { return "DecryptResponse" }
+
+// IsResponse reports true.
+func (*DecryptResponse) IsResponse() bool { return true }
+
+func (m *DecryptResponse) reset() { *m = DecryptResponse{} }
+
+func (m *DecryptResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.Plaintext)
+	return b
+}
+
+func (m *DecryptResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Plaintext = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("DecryptResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-DECRYPT).
+func (m *DecryptResponse) Validate() error {
+	if err := checkLen("DecryptResponse", "plaintext", len(m.Plaintext), 0, 16384); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *DecryptResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("plaintext", m.Plaintext)
+	return nil
+}
+
+// EncapsulateRequest is the request of Encapsulate, command 0x0505 (spec: CMD-CRYPTO-ENCAPSULATE).
+//
+// ML-KEM-768 encapsulation to a key of the partition; the shared secret stays
+// in the device.
+type EncapsulateRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Usage is field 2, flags KeyUsage:
+	// Usage of the derived key.
+	Usage KeyUsage `cbor:"2,keyasint"`
+
+	// Tag is field 3, u16 in [1, 65535], optional:
+	// A tag unique in the partition.
+	Tag *uint16 `cbor:"3,keyasint,omitempty"`
+
+	// Label is field 4, text [1, 64], optional:
+	// A label.
+	Label string `cbor:"4,keyasint,omitempty"`
+}
+
+// Opcode returns OpEncapsulate.
+func (*EncapsulateRequest) Opcode() uint16 { return OpEncapsulate }
+
+// MessageName returns "EncapsulateRequest".
+func (*EncapsulateRequest) MessageName() string { return "EncapsulateRequest" }
+
+// IsResponse reports false.
+func (*EncapsulateRequest) IsResponse() bool { return false }
+
+func (m *EncapsulateRequest) reset() { *m = EncapsulateRequest{} }
+
+func (m *EncapsulateRequest) appendCBOR(b []byte) []byte {
+	n := uint64(2)
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if m.Tag != nil {
+		b = append(b, 3)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 4)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *EncapsulateRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 3:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 4:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EncapsulateRequest", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-ENCAPSULATE).
+func (m *EncapsulateRequest) Validate() error {
+	if err := checkFlags("EncapsulateRequest", "usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		if err := checkRange("EncapsulateRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("EncapsulateRequest", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *EncapsulateRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// EncapsulateResponse is the response of Encapsulate, command 0x0505 (spec: CMD-CRYPTO-ENCAPSULATE).
+//
+// ML-KEM-768 encapsulation to a key of the partition; the shared secret stays
+// in the device.
+type EncapsulateResponse struct {
+	// Ciphertext is field 1, bytes [1088, 1088]:
+	// The ML-KEM-768 ciphertext.
+	Ciphertext []byte `cbor:"1,keyasint"`
+
+	// KeyHandle is field 2, u32:
+	// Handle of the shared secret (kind Secret256).
+	KeyHandle uint32 `cbor:"2,keyasint"`
+
+	// MaskedKey is field 3, bytes [72, 8192]:
+	// The shared secret, masked.
+	MaskedKey []byte `cbor:"3,keyasint"`
+}
+
+// Opcode returns OpEncapsulate.
+func (*EncapsulateResponse) Opcode() uint16 { return OpEncapsulate }
+
+// MessageName returns "EncapsulateResponse".
+func (*EncapsulateResponse) MessageName() string { return "EncapsulateResponse" }
+
+// IsResponse reports true.
+func (*EncapsulateResponse) IsResponse() bool { return true }
+
+func (m *EncapsulateResponse) reset() { *m = EncapsulateResponse{} }
+
+func (m *EncapsulateResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 3)
+	b = append(b, 1)
+	b = appendBytes(b, m.Ciphertext)
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 3)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *EncapsulateResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Ciphertext = v
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 3:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EncapsulateResponse", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-ENCAPSULATE).
+func (m *EncapsulateResponse) Validate() error {
+	if err := checkLen("EncapsulateResponse", "ciphertext", len(m.Ciphertext), 1088, 1088); err != nil {
+		return err
+	}
+	if err := checkLen("EncapsulateResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *EncapsulateResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("ciphertext", m.Ciphertext)
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// DecapsulateRequest is the request of Decapsulate, command 0x0506 (spec: CMD-CRYPTO-DECAPSULATE).
+//
+// ML-KEM-768 decapsulation; the shared secret becomes a key of the partition.
+type DecapsulateRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Ciphertext is field 2, bytes [1, 2048]:
+	// The ML-KEM-768 ciphertext.
+	Ciphertext []byte `cbor:"2,keyasint"`
+
+	// Usage is field 3, flags KeyUsage:
+	// Usage of the derived key.
+	Usage KeyUsage `cbor:"3,keyasint"`
+
+	// Tag is field 4, u16 in [1, 65535], optional:
+	// A tag unique in the partition.
+	Tag *uint16 `cbor:"4,keyasint,omitempty"`
+
+	// Label is field 5, text [1, 64], optional:
+	// A label.
+	Label string `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpDecapsulate.
+func (*DecapsulateRequest) Opcode() uint16 { return OpDecapsulate }
+
+// MessageName returns "DecapsulateRequest".
+func (*DecapsulateRequest) MessageName() string { return "DecapsulateRequest" }
+
+// IsResponse reports false.
+func (*DecapsulateRequest) IsResponse() bool { return false }
+
+func (m *DecapsulateRequest) reset() { *m = DecapsulateRequest{} }
+
+func (m *DecapsulateRequest) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.Ciphertext)
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if m.Tag != nil {
+		b = append(b, 4)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 5)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *DecapsulateRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Ciphertext = v
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 4:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 5:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("DecapsulateRequest", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-DECAPSULATE).
+func (m *DecapsulateRequest) Validate() error {
+	if err := checkLen("DecapsulateRequest", "ciphertext", len(m.Ciphertext), 1, 2048); err != nil {
+		return err
+	}
+	if err := checkFlags("DecapsulateRequest", "usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		if err := checkRange("DecapsulateRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("DecapsulateRequest", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *DecapsulateRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("ciphertext", m.Ciphertext)
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// DecapsulateResponse is the response of Decapsulate, command 0x0506 (spec: CMD-CRYPTO-DECAPSULATE).
+//
+// ML-KEM-768 decapsulation; the shared secret becomes a key of the partition.
+type DecapsulateResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the derived key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// MaskedKey is field 2, bytes [72, 8192]:
+	// The derived key, masked.
+	MaskedKey []byte `cbor:"2,keyasint"`
+}
+
+// Opcode returns OpDecapsulate.
+func (*DecapsulateResponse) Opcode() uint16 { return OpDecapsulate }
+
+// MessageName returns "DecapsulateResponse".
+func (*DecapsulateResponse) MessageName() string { return "DecapsulateResponse" }
+
+// IsResponse reports true.
+func (*DecapsulateResponse) IsResponse() bool { return true }
+
+func (m *DecapsulateResponse) reset() { *m = DecapsulateResponse{} }
+
+func (m *DecapsulateResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *DecapsulateResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("DecapsulateResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-DECAPSULATE).
+func (m *DecapsulateResponse) Validate() error {
+	if err := checkLen("DecapsulateResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *DecapsulateResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// EcdhDeriveRequest is the request of EcdhDerive, command 0x0507 (spec: CMD-CRYPTO-ECDH).
+//
+// ECDH between a partition ECC key and a peer public key, to a secret that
+// stays in the device.
+type EcdhDeriveRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// PeerPublicKey is field 2, bytes [65, 133]:
+	// The peer's public key, SEC 1 uncompressed, on the key's curve.
+	PeerPublicKey []byte `cbor:"2,keyasint"`
+
+	// Usage is field 3, flags KeyUsage:
+	// Usage of the derived key.
+	Usage KeyUsage `cbor:"3,keyasint"`
+
+	// Tag is field 4, u16 in [1, 65535], optional:
+	// A tag unique in the partition.
+	Tag *uint16 `cbor:"4,keyasint,omitempty"`
+
+	// Label is field 5, text [1, 64], optional:
+	// A label.
+	Label string `cbor:"5,keyasint,omitempty"`
+}
+
+// Opcode returns OpEcdhDerive.
+func (*EcdhDeriveRequest) Opcode() uint16 { return OpEcdhDerive }
+
+// MessageName returns "EcdhDeriveRequest".
+func (*EcdhDeriveRequest) MessageName() string { return "EcdhDeriveRequest" }
+
+// IsResponse reports false.
+func (*EcdhDeriveRequest) IsResponse() bool { return false }
+
+func (m *EcdhDeriveRequest) reset() { *m = EcdhDeriveRequest{} }
+
+func (m *EcdhDeriveRequest) appendCBOR(b []byte) []byte {
+	n := uint64(3)
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.PeerPublicKey)
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if m.Tag != nil {
+		b = append(b, 4)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 5)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *EcdhDeriveRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.PeerPublicKey = v
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 4:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 5:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EcdhDeriveRequest", seen, 0xE)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-ECDH).
+func (m *EcdhDeriveRequest) Validate() error {
+	if err := checkLen("EcdhDeriveRequest", "peer_public_key", len(m.PeerPublicKey), 65, 133); err != nil {
+		return err
+	}
+	if err := checkFlags("EcdhDeriveRequest", "usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		if err := checkRange("EcdhDeriveRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("EcdhDeriveRequest", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *EcdhDeriveRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("peer_public_key", m.PeerPublicKey)
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// EcdhDeriveResponse is the response of EcdhDerive, command 0x0507 (spec: CMD-CRYPTO-ECDH).
+//
+// ECDH between a partition ECC key and a peer public key, to a secret that
+// stays in the device.
+type EcdhDeriveResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the derived key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// MaskedKey is field 2, bytes [72, 8192]:
+	// The derived key, masked.
+	MaskedKey []byte `cbor:"2,keyasint"`
+}
+
+// Opcode returns OpEcdhDerive.
+func (*EcdhDeriveResponse) Opcode() uint16 { return OpEcdhDerive }
+
+// MessageName returns "EcdhDeriveResponse".
+func (*EcdhDeriveResponse) MessageName() string { return "EcdhDeriveResponse" }
+
+// IsResponse reports true.
+func (*EcdhDeriveResponse) IsResponse() bool { return true }
+
+func (m *EcdhDeriveResponse) reset() { *m = EcdhDeriveResponse{} }
+
+func (m *EcdhDeriveResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *EcdhDeriveResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("EcdhDeriveResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-ECDH).
+func (m *EcdhDeriveResponse) Validate() error {
+	if err := checkLen("EcdhDeriveResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *EcdhDeriveResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// HkdfDeriveRequest is the request of HkdfDerive, command 0x0508 (spec: CMD-CRYPTO-HKDF).
+//
+// HKDF (RFC 5869, SP 800-56C) from a secret or HMAC key to an AES or HMAC key.
+type HkdfDeriveRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Hash is field 2, enum HashAlgorithm:
+	// The HKDF hash.
+	Hash HashAlgorithm `cbor:"2,keyasint"`
+
+	// Salt is field 3, bytes [1, 256], optional:
+	// HKDF salt.
+	Salt []byte `cbor:"3,keyasint,omitempty"`
+
+	// Info is field 4, bytes [1, 256], optional:
+	// HKDF info.
+	Info []byte `cbor:"4,keyasint,omitempty"`
+
+	// TargetKind is field 5, enum KeyKind:
+	// The derived key's kind: an AES or HMAC kind.
+	TargetKind KeyKind `cbor:"5,keyasint"`
+
+	// Usage is field 6, flags KeyUsage:
+	// Usage of the derived key.
+	Usage KeyUsage `cbor:"6,keyasint"`
+
+	// Tag is field 7, u16 in [1, 65535], optional:
+	// A tag unique in the partition.
+	Tag *uint16 `cbor:"7,keyasint,omitempty"`
+
+	// Label is field 8, text [1, 64], optional:
+	// A label.
+	Label string `cbor:"8,keyasint,omitempty"`
+}
+
+// Opcode returns OpHkdfDerive.
+func (*HkdfDeriveRequest) Opcode() uint16 { return OpHkdfDerive }
+
+// MessageName returns "HkdfDeriveRequest".
+func (*HkdfDeriveRequest) MessageName() string { return "HkdfDeriveRequest" }
+
+// IsResponse reports false.
+func (*HkdfDeriveRequest) IsResponse() bool { return false }
+
+func (m *HkdfDeriveRequest) reset() { *m = HkdfDeriveRequest{} }
+
+func (m *HkdfDeriveRequest) appendCBOR(b []byte) []byte {
+	n := uint64(4)
+	if len(m.Salt) > 0 {
+		n++
+	}
+	if len(m.Info) > 0 {
+		n++
+	}
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Hash))
+	if len(m.Salt) > 0 {
+		b = append(b, 3)
+		b = appendBytes(b, m.Salt)
+	}
+	if len(m.Info) > 0 {
+		b = append(b, 4)
+		b = appendBytes(b, m.Info)
+	}
+	b = append(b, 5)
+	b = appendHead(b, majorUint, uint64(m.TargetKind))
+	b = append(b, 6)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if m.Tag != nil {
+		b = append(b, 7)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 8)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *HkdfDeriveRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Hash = HashAlgorithm(v)
+		case 3:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.Salt = v
+		case 4:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.Info = v
+		case 5:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.TargetKind = KeyKind(v)
+		case 6:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 7:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 8:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("HkdfDeriveRequest", seen, 0x66)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-HKDF).
+func (m *HkdfDeriveRequest) Validate() error {
+	if err := checkEnum("HkdfDeriveRequest", "hash", m.Hash); err != nil {
+		return err
+	}
+	if len(m.Salt) > 0 {
+		if err := checkLen("HkdfDeriveRequest", "salt", len(m.Salt), 1, 256); err != nil {
+			return err
+		}
+	}
+	if len(m.Info) > 0 {
+		if err := checkLen("HkdfDeriveRequest", "info", len(m.Info), 1, 256); err != nil {
+			return err
+		}
+	}
+	if err := checkEnum("HkdfDeriveRequest", "target_kind", m.TargetKind); err != nil {
+		return err
+	}
+	if err := checkFlags("HkdfDeriveRequest", "usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		if err := checkRange("HkdfDeriveRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("HkdfDeriveRequest", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *HkdfDeriveRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("hash", m.Hash); err != nil {
+		return err
+	}
+	if len(m.Salt) > 0 {
+		j.bytes("salt", m.Salt)
+	}
+	if len(m.Info) > 0 {
+		j.bytes("info", m.Info)
+	}
+	if err := j.enum("target_kind", m.TargetKind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// HkdfDeriveResponse is the response of HkdfDerive, command 0x0508 (spec: CMD-CRYPTO-HKDF).
+//
+// HKDF (RFC 5869, SP 800-56C) from a secret or HMAC key to an AES or HMAC key.
+type HkdfDeriveResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the derived key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// MaskedKey is field 2, bytes [72, 8192]:
+	// The derived key, masked.
+	MaskedKey []byte `cbor:"2,keyasint"`
+}
+
+// Opcode returns OpHkdfDerive.
+func (*HkdfDeriveResponse) Opcode() uint16 { return OpHkdfDerive }
+
+// MessageName returns "HkdfDeriveResponse".
+func (*HkdfDeriveResponse) MessageName() string { return "HkdfDeriveResponse" }
+
+// IsResponse reports true.
+func (*HkdfDeriveResponse) IsResponse() bool { return true }
+
+func (m *HkdfDeriveResponse) reset() { *m = HkdfDeriveResponse{} }
+
+func (m *HkdfDeriveResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *HkdfDeriveResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("HkdfDeriveResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-HKDF).
+func (m *HkdfDeriveResponse) Validate() error {
+	if err := checkLen("HkdfDeriveResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *HkdfDeriveResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// KbkdfDeriveRequest is the request of KbkdfDerive, command 0x0509 (spec: CMD-CRYPTO-KBKDF).
+//
+// SP 800-108r1 counter-mode KBKDF with HMAC from a secret or HMAC key to an
+// AES or HMAC key.
+type KbkdfDeriveRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Hash is field 2, enum HashAlgorithm:
+	// The HMAC hash.
+	Hash HashAlgorithm `cbor:"2,keyasint"`
+
+	// KDFLabel is field 3, bytes [1, 256], optional:
+	// The KBKDF Label.
+	KDFLabel []byte `cbor:"3,keyasint,omitempty"`
+
+	// Context is field 4, bytes [1, 256], optional:
+	// The KBKDF Context.
+	Context []byte `cbor:"4,keyasint,omitempty"`
+
+	// TargetKind is field 5, enum KeyKind:
+	// The derived key's kind: an AES or HMAC kind.
+	TargetKind KeyKind `cbor:"5,keyasint"`
+
+	// Usage is field 6, flags KeyUsage:
+	// Usage of the derived key.
+	Usage KeyUsage `cbor:"6,keyasint"`
+
+	// Tag is field 7, u16 in [1, 65535], optional:
+	// A tag unique in the partition.
+	Tag *uint16 `cbor:"7,keyasint,omitempty"`
+
+	// Label is field 8, text [1, 64], optional:
+	// A label.
+	Label string `cbor:"8,keyasint,omitempty"`
+}
+
+// Opcode returns OpKbkdfDerive.
+func (*KbkdfDeriveRequest) Opcode() uint16 { return OpKbkdfDerive }
+
+// MessageName returns "KbkdfDeriveRequest".
+func (*KbkdfDeriveRequest) MessageName() string { return "KbkdfDeriveRequest" }
+
+// IsResponse reports false.
+func (*KbkdfDeriveRequest) IsResponse() bool { return false }
+
+func (m *KbkdfDeriveRequest) reset() { *m = KbkdfDeriveRequest{} }
+
+func (m *KbkdfDeriveRequest) appendCBOR(b []byte) []byte {
+	n := uint64(4)
+	if len(m.KDFLabel) > 0 {
+		n++
+	}
+	if len(m.Context) > 0 {
+		n++
+	}
+	if m.Tag != nil {
+		n++
+	}
+	if len(m.Label) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendHead(b, majorUint, uint64(m.Hash))
+	if len(m.KDFLabel) > 0 {
+		b = append(b, 3)
+		b = appendBytes(b, m.KDFLabel)
+	}
+	if len(m.Context) > 0 {
+		b = append(b, 4)
+		b = appendBytes(b, m.Context)
+	}
+	b = append(b, 5)
+	b = appendHead(b, majorUint, uint64(m.TargetKind))
+	b = append(b, 6)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	if m.Tag != nil {
+		b = append(b, 7)
+		b = appendHead(b, majorUint, uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		b = append(b, 8)
+		b = appendText(b, m.Label)
+	}
+	return b
+}
+
+func (m *KbkdfDeriveRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Hash = HashAlgorithm(v)
+		case 3:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.KDFLabel = v
+		case 4:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.Context = v
+		case 5:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.TargetKind = KeyKind(v)
+		case 6:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 7:
+			v, err := d.uint(0xFFFF)
+			if err != nil {
+				return err
+			}
+			x := uint16(v)
+			m.Tag = &x
+		case 8:
+			v, err := d.text(true)
+			if err != nil {
+				return err
+			}
+			m.Label = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("KbkdfDeriveRequest", seen, 0x66)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-KBKDF).
+func (m *KbkdfDeriveRequest) Validate() error {
+	if err := checkEnum("KbkdfDeriveRequest", "hash", m.Hash); err != nil {
+		return err
+	}
+	if len(m.KDFLabel) > 0 {
+		if err := checkLen("KbkdfDeriveRequest", "kdf_label", len(m.KDFLabel), 1, 256); err != nil {
+			return err
+		}
+	}
+	if len(m.Context) > 0 {
+		if err := checkLen("KbkdfDeriveRequest", "context", len(m.Context), 1, 256); err != nil {
+			return err
+		}
+	}
+	if err := checkEnum("KbkdfDeriveRequest", "target_kind", m.TargetKind); err != nil {
+		return err
+	}
+	if err := checkFlags("KbkdfDeriveRequest", "usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		if err := checkRange("KbkdfDeriveRequest", "tag", uint64(*m.Tag), 1, 65535); err != nil {
+			return err
+		}
+	}
+	if len(m.Label) > 0 {
+		if err := checkLen("KbkdfDeriveRequest", "label", len(m.Label), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *KbkdfDeriveRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if err := j.enum("hash", m.Hash); err != nil {
+		return err
+	}
+	if len(m.KDFLabel) > 0 {
+		j.bytes("kdf_label", m.KDFLabel)
+	}
+	if len(m.Context) > 0 {
+		j.bytes("context", m.Context)
+	}
+	if err := j.enum("target_kind", m.TargetKind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if m.Tag != nil {
+		j.uint("tag", uint64(*m.Tag))
+	}
+	if len(m.Label) > 0 {
+		j.text("label", m.Label)
+	}
+	return nil
+}
+
+// KbkdfDeriveResponse is the response of KbkdfDerive, command 0x0509 (spec: CMD-CRYPTO-KBKDF).
+//
+// SP 800-108r1 counter-mode KBKDF with HMAC from a secret or HMAC key to an
+// AES or HMAC key.
+type KbkdfDeriveResponse struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the derived key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// MaskedKey is field 2, bytes [72, 8192]:
+	// The derived key, masked.
+	MaskedKey []byte `cbor:"2,keyasint"`
+}
+
+// Opcode returns OpKbkdfDerive.
+func (*KbkdfDeriveResponse) Opcode() uint16 { return OpKbkdfDerive }
+
+// MessageName returns "KbkdfDeriveResponse".
+func (*KbkdfDeriveResponse) MessageName() string { return "KbkdfDeriveResponse" }
+
+// IsResponse reports true.
+func (*KbkdfDeriveResponse) IsResponse() bool { return true }
+
+func (m *KbkdfDeriveResponse) reset() { *m = KbkdfDeriveResponse{} }
+
+func (m *KbkdfDeriveResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.MaskedKey)
+	return b
+}
+
+func (m *KbkdfDeriveResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MaskedKey = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("KbkdfDeriveResponse", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-KBKDF).
+func (m *KbkdfDeriveResponse) Validate() error {
+	if err := checkLen("KbkdfDeriveResponse", "masked_key", len(m.MaskedKey), 72, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *KbkdfDeriveResponse) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("masked_key", m.MaskedKey)
+	return nil
+}
+
+// HmacRequest is the request of Hmac, command 0x050A (spec: CMD-CRYPTO-HMAC).
+//
+// Computes an HMAC with an HMAC key of the partition.
+type HmacRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// Message is field 2, bytes [0, 16384]:
+	// The message.
+	Message []byte `cbor:"2,keyasint"`
+}
+
+// Opcode returns OpHmac.
+func (*HmacRequest) Opcode() uint16 { return OpHmac }
+
+// MessageName returns "HmacRequest".
+func (*HmacRequest) MessageName() string { return "HmacRequest" }
+
+// IsResponse reports false.
+func (*HmacRequest) IsResponse() bool { return false }
+
+func (m *HmacRequest) reset() { *m = HmacRequest{} }
+
+func (m *HmacRequest) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 2)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	b = append(b, 2)
+	b = appendBytes(b, m.Message)
+	return b
+}
+
+func (m *HmacRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Message = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("HmacRequest", seen, 0x6)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-HMAC).
+func (m *HmacRequest) Validate() error {
+	if err := checkLen("HmacRequest", "message", len(m.Message), 0, 16384); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *HmacRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	j.bytes("message", m.Message)
+	return nil
+}
+
+// HmacResponse is the response of Hmac, command 0x050A (spec: CMD-CRYPTO-HMAC).
+//
+// Computes an HMAC with an HMAC key of the partition.
+type HmacResponse struct {
+	// MAC is field 1, bytes [32, 64]:
+	// The HMAC value.
+	MAC []byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpHmac.
+func (*HmacResponse) Opcode() uint16 { return OpHmac }
+
+// MessageName returns "HmacResponse".
+func (*HmacResponse) MessageName() string { return "HmacResponse" }
+
+// IsResponse reports true.
+func (*HmacResponse) IsResponse() bool { return true }
+
+func (m *HmacResponse) reset() { *m = HmacResponse{} }
+
+func (m *HmacResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.MAC)
+	return b
+}
+
+func (m *HmacResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.MAC = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("HmacResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-CRYPTO-HMAC).
+func (m *HmacResponse) Validate() error {
+	if err := checkLen("HmacResponse", "mac", len(m.MAC), 32, 64); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *HmacResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("mac", m.MAC)
+	return nil
+}
+
+// AttestKeyRequest is the request of AttestKey, command 0x0601 (spec: CMD-ATTEST-KEY).
+//
+// Returns a key attestation report signed by the attestation key.
+type AttestKeyRequest struct {
+	// KeyHandle is field 1, u32:
+	// Handle of the key.
+	KeyHandle uint32 `cbor:"1,keyasint"`
+
+	// ReportData is field 2, bytes [1, 64], optional:
+	// Caller data bound into the report.
+	ReportData []byte `cbor:"2,keyasint,omitempty"`
+}
+
+// Opcode returns OpAttestKey.
+func (*AttestKeyRequest) Opcode() uint16 { return OpAttestKey }
+
+// MessageName returns "AttestKeyRequest".
+func (*AttestKeyRequest) MessageName() string { return "AttestKeyRequest" }
+
+// IsResponse reports false.
+func (*AttestKeyRequest) IsResponse() bool { return false }
+
+func (m *AttestKeyRequest) reset() { *m = AttestKeyRequest{} }
+
+func (m *AttestKeyRequest) appendCBOR(b []byte) []byte {
+	n := uint64(1)
+	if len(m.ReportData) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.KeyHandle))
+	if len(m.ReportData) > 0 {
+		b = append(b, 2)
+		b = appendBytes(b, m.ReportData)
+	}
+	return b
+}
+
+func (m *AttestKeyRequest) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.KeyHandle = uint32(v)
+		case 2:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.ReportData = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("AttestKeyRequest", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-ATTEST-KEY).
+func (m *AttestKeyRequest) Validate() error {
+	if len(m.ReportData) > 0 {
+		if err := checkLen("AttestKeyRequest", "report_data", len(m.ReportData), 1, 64); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (m *AttestKeyRequest) appendJSON(j *jsonWriter) error {
+	j.uint("key_handle", uint64(m.KeyHandle))
+	if len(m.ReportData) > 0 {
+		j.bytes("report_data", m.ReportData)
+	}
+	return nil
+}
+
+// AttestKeyResponse is the response of AttestKey, command 0x0601 (spec: CMD-ATTEST-KEY).
+//
+// Returns a key attestation report signed by the attestation key.
+type AttestKeyResponse struct {
+	// Report is field 1, bytes [1, 8192]:
+	// The COSE_Sign1 report.
+	Report []byte `cbor:"1,keyasint"`
+}
+
+// Opcode returns OpAttestKey.
+func (*AttestKeyResponse) Opcode() uint16 { return OpAttestKey }
+
+// MessageName returns "AttestKeyResponse".
+func (*AttestKeyResponse) MessageName() string { return "AttestKeyResponse" }
+
+// IsResponse reports true.
+func (*AttestKeyResponse) IsResponse() bool { return true }
+
+func (m *AttestKeyResponse) reset() { *m = AttestKeyResponse{} }
+
+func (m *AttestKeyResponse) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 1)
+	b = append(b, 1)
+	b = appendBytes(b, m.Report)
+	return b
+}
+
+func (m *AttestKeyResponse) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.Report = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("AttestKeyResponse", seen, 0x2)
+}
+
+// Validate checks m against the spec (CMD-ATTEST-KEY).
+func (m *AttestKeyResponse) Validate() error {
+	if err := checkLen("AttestKeyResponse", "report", len(m.Report), 1, 8192); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *AttestKeyResponse) appendJSON(j *jsonWriter) error {
+	j.bytes("report", m.Report)
+	return nil
+}
+
 // commandTable is the command registry in opcode order; read only.
 var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpGetApiRevision, Name: "GetApiRevision", ID: "CMD-DEVICE-API-REVISION", Session: SessionNone,
 		Roles:        []string{"anonymous"},
 		Errors:       nil,
-		Requirements: []string{"IHSM-DEV-001"},
+		Requirements: []string{"IHSM-DEV-001", "IHSM-WIRE-004"},
 		newRequest:   func() Message { return new(GetApiRevisionRequest) },
 		newResponse:  func() Message { return new(GetApiRevisionResponse) },
 	},
 	{
-		Opcode: OpEstablishCredential, Name: "EstablishCredential", ID: "CMD-PARTITION-ESTABLISH", Session: SessionNone,
+		Opcode: OpGetDeviceInfo, Name: "GetDeviceInfo", ID: "CMD-DEVICE-INFO", Session: SessionNone,
 		Roles:        []string{"anonymous"},
-		Errors:       []string{"PartitionAlreadyProvisioned"},
-		Requirements: []string{"IHSM-DEV-001"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-DEV-002"},
+		newRequest:   func() Message { return new(GetDeviceInfoRequest) },
+		newResponse:  func() Message { return new(GetDeviceInfoResponse) },
+	},
+	{
+		Opcode: OpGetCapabilities, Name: "GetCapabilities", ID: "CMD-DEVICE-CAPABILITIES", Session: SessionNone,
+		Roles:        []string{"anonymous"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-DEV-003", "IHSM-DEV-004"},
+		newRequest:   func() Message { return new(GetCapabilitiesRequest) },
+		newResponse:  func() Message { return new(GetCapabilitiesResponse) },
+	},
+	{
+		Opcode: OpGetCertificateChain, Name: "GetCertificateChain", ID: "CMD-DEVICE-CERT-CHAIN", Session: SessionNone,
+		Roles:        []string{"anonymous"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-ATT-001", "IHSM-ATT-002"},
+		newRequest:   func() Message { return new(GetCertificateChainRequest) },
+		newResponse:  func() Message { return new(GetCertificateChainResponse) },
+	},
+	{
+		Opcode: OpGetDeviceAttestation, Name: "GetDeviceAttestation", ID: "CMD-DEVICE-ATTESTATION", Session: SessionNone,
+		Roles:        []string{"anonymous"},
+		Feature:      "attest.device",
+		Errors:       nil,
+		Requirements: []string{"IHSM-ATT-003", "IHSM-ATT-006", "IHSM-ATT-007"},
+		newRequest:   func() Message { return new(GetDeviceAttestationRequest) },
+		newResponse:  func() Message { return new(GetDeviceAttestationResponse) },
+	},
+	{
+		Opcode: OpGetSelfTestStatus, Name: "GetSelfTestStatus", ID: "CMD-DEVICE-SELFTEST-STATUS", Session: SessionNone,
+		Roles:        []string{"anonymous"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-SLF-006"},
+		newRequest:   func() Message { return new(GetSelfTestStatusRequest) },
+		newResponse:  func() Message { return new(GetSelfTestStatusResponse) },
+	},
+	{
+		Opcode: OpRunSelfTest, Name: "RunSelfTest", ID: "CMD-DEVICE-SELFTEST-RUN", Session: SessionNone,
+		Roles:        []string{"anonymous"},
+		Errors:       []string{"SelfTestFailed"},
+		Requirements: []string{"IHSM-SLF-005"},
+		newRequest:   func() Message { return new(RunSelfTestRequest) },
+		newResponse:  func() Message { return new(RunSelfTestResponse) },
+	},
+	{
+		Opcode: OpZeroize, Name: "Zeroize", ID: "CMD-DEVICE-ZEROIZE", Session: SessionNone,
+		Roles:        []string{"officer"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-TMP-003", "IHSM-TMP-005"},
+		newRequest:   func() Message { return new(ZeroizeRequest) },
+		newResponse:  func() Message { return new(ZeroizeResponse) },
+	},
+	{
+		Opcode: OpGetCredentialKey, Name: "GetCredentialKey", ID: "CMD-PARTITION-CREDENTIAL-KEY", Session: SessionNone,
+		Roles:        []string{"anonymous"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-PRV-001", "IHSM-PRV-003"},
+		newRequest:   func() Message { return new(GetCredentialKeyRequest) },
+		newResponse:  func() Message { return new(GetCredentialKeyResponse) },
+	},
+	{
+		Opcode: OpEstablishCredential, Name: "EstablishCredential", ID: "CMD-PARTITION-ESTABLISH", Session: SessionNone,
+		Roles:        []string{"officer"},
+		Errors:       []string{"PartitionAlreadyProvisioned", "NonceInvalid", "InvalidPublicKey", "CredentialDecryptFailed", "PinPolicyViolation"},
+		Requirements: []string{"IHSM-PRV-004", "IHSM-PRV-013"},
 		newRequest:   func() Message { return new(EstablishCredentialRequest) },
 		newResponse:  func() Message { return new(EstablishCredentialResponse) },
 	},
 	{
+		Opcode: OpChangePin, Name: "ChangePin", ID: "CMD-PARTITION-CHANGE-PIN", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"PinIncorrect", "PinLockedOut", "PinPolicyViolation"},
+		Requirements: []string{"IHSM-PRV-012"},
+		newRequest:   func() Message { return new(ChangePinRequest) },
+		newResponse:  func() Message { return new(ChangePinResponse) },
+	},
+	{
+		Opcode: OpOpenSession, Name: "OpenSession", ID: "CMD-SESSION-OPEN", Session: SessionOpens,
+		Roles:        []string{"user"},
+		Errors:       []string{"SessionLimitReached", "NonceInvalid", "InvalidPublicKey", "CredentialDecryptFailed", "PinIncorrect", "PinLockedOut"},
+		Requirements: []string{"IHSM-SES-001", "IHSM-SES-002"},
+		newRequest:   func() Message { return new(OpenSessionRequest) },
+		newResponse:  func() Message { return new(OpenSessionResponse) },
+	},
+	{
+		Opcode: OpCloseSession, Name: "CloseSession", ID: "CMD-SESSION-CLOSE", Session: SessionCloses,
+		Roles:        []string{"user"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-SES-003", "IHSM-SES-005"},
+		newRequest:   func() Message { return new(CloseSessionRequest) },
+		newResponse:  func() Message { return new(CloseSessionResponse) },
+	},
+	{
+		Opcode: OpReopenSession, Name: "ReopenSession", ID: "CMD-SESSION-REOPEN", Session: SessionOpens,
+		Roles:        []string{"user"},
+		Feature:      "session.migration",
+		Errors:       []string{"SessionNotFound", "NonceInvalid", "InvalidPublicKey", "CredentialDecryptFailed", "PinIncorrect", "PinLockedOut"},
+		Requirements: []string{"IHSM-SES-011", "IHSM-SES-012"},
+		newRequest:   func() Message { return new(ReopenSessionRequest) },
+		newResponse:  func() Message { return new(ReopenSessionResponse) },
+	},
+	{
 		Opcode: OpGenerateKey, Name: "GenerateKey", ID: "CMD-KEY-GENERATE", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyLimitReached"},
-		Requirements: []string{"IHSM-KEY-001"},
+		Errors:       []string{"UnsupportedKeyKind", "UsageNotPermitted", "KeyTagExists", "KeyLimitReached", "SelfTestFailed"},
+		Requirements: []string{"IHSM-KEY-001", "IHSM-KEY-002", "IHSM-KEY-003", "IHSM-KEY-016", "IHSM-MSK-001"},
 		newRequest:   func() Message { return new(GenerateKeyRequest) },
 		newResponse:  func() Message { return new(GenerateKeyResponse) },
 	},
 	{
-		Opcode: OpSign, Name: "Sign", ID: "CMD-CRYPTO-SIGN", Session: SessionIn,
+		Opcode: OpOpenKey, Name: "OpenKey", ID: "CMD-KEY-OPEN", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"KeyTagNotFound"},
+		Requirements: []string{"IHSM-KEY-005"},
+		newRequest:   func() Message { return new(OpenKeyRequest) },
+		newResponse:  func() Message { return new(OpenKeyResponse) },
+	},
+	{
+		Opcode: OpDeleteKey, Name: "DeleteKey", ID: "CMD-KEY-DELETE", Session: SessionIn,
 		Roles:        []string{"user"},
 		Errors:       []string{"KeyNotFound"},
-		Requirements: []string{"IHSM-KEY-001"},
+		Requirements: []string{"IHSM-KEY-006"},
+		newRequest:   func() Message { return new(DeleteKeyRequest) },
+		newResponse:  func() Message { return new(DeleteKeyResponse) },
+	},
+	{
+		Opcode: OpGetPublicKey, Name: "GetPublicKey", ID: "CMD-KEY-PUBLIC", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"KeyNotFound"},
+		Requirements: []string{"IHSM-KEY-003", "IHSM-KEY-010"},
+		newRequest:   func() Message { return new(GetPublicKeyRequest) },
+		newResponse:  func() Message { return new(GetPublicKeyResponse) },
+	},
+	{
+		Opcode: OpListKeys, Name: "ListKeys", ID: "CMD-KEY-LIST", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       nil,
+		Requirements: []string{"IHSM-KEY-011"},
+		newRequest:   func() Message { return new(ListKeysRequest) },
+		newResponse:  func() Message { return new(ListKeysResponse) },
+	},
+	{
+		Opcode: OpUnmaskKey, Name: "UnmaskKey", ID: "CMD-KEY-UNMASK", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "key.masking",
+		Errors:       []string{"MaskedKeyMalformed", "MaskedKeyVersionUnsupported", "MaskedKeyWrongPartition", "MaskedKeyTampered", "KeyTagExists", "KeyLimitReached"},
+		Requirements: []string{"IHSM-MSK-003", "IHSM-MSK-010"},
+		newRequest:   func() Message { return new(UnmaskKeyRequest) },
+		newResponse:  func() Message { return new(UnmaskKeyResponse) },
+	},
+	{
+		Opcode: OpGetUnwrappingKey, Name: "GetUnwrappingKey", ID: "CMD-KEY-UNWRAPPING-KEY", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "key.unwrap",
+		Errors:       nil,
+		Requirements: []string{"IHSM-KEY-014"},
+		newRequest:   func() Message { return new(GetUnwrappingKeyRequest) },
+		newResponse:  func() Message { return new(GetUnwrappingKeyResponse) },
+	},
+	{
+		Opcode: OpUnwrapKey, Name: "UnwrapKey", ID: "CMD-KEY-UNWRAP", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "key.unwrap",
+		Errors:       []string{"UnwrapFailed", "UnsupportedKeyKind", "UsageNotPermitted", "KeyTagExists", "KeyLimitReached", "SelfTestFailed"},
+		Requirements: []string{"IHSM-KEY-013", "IHSM-MSK-001"},
+		newRequest:   func() Message { return new(UnwrapKeyRequest) },
+		newResponse:  func() Message { return new(UnwrapKeyResponse) },
+	},
+	{
+		Opcode: OpSign, Name: "Sign", ID: "CMD-CRYPTO-SIGN", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch"},
+		Requirements: []string{"IHSM-CRY-001", "IHSM-CRY-002", "IHSM-CRY-003", "IHSM-CRY-004"},
 		newRequest:   func() Message { return new(SignRequest) },
 		newResponse:  func() Message { return new(SignResponse) },
+	},
+	{
+		Opcode: OpVerify, Name: "Verify", ID: "CMD-CRYPTO-VERIFY", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch", "SignatureInvalid"},
+		Requirements: []string{"IHSM-CRY-005", "IHSM-CRY-006"},
+		newRequest:   func() Message { return new(VerifyRequest) },
+		newResponse:  func() Message { return new(VerifyResponse) },
+	},
+	{
+		Opcode: OpEncrypt, Name: "Encrypt", ID: "CMD-CRYPTO-ENCRYPT", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength"},
+		Requirements: []string{"IHSM-CRY-007", "IHSM-CRY-008", "IHSM-CRY-009", "IHSM-CRY-010"},
+		newRequest:   func() Message { return new(EncryptRequest) },
+		newResponse:  func() Message { return new(EncryptResponse) },
+	},
+	{
+		Opcode: OpDecrypt, Name: "Decrypt", ID: "CMD-CRYPTO-DECRYPT", Session: SessionIn,
+		Roles:        []string{"user"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength", "DecryptFailed"},
+		Requirements: []string{"IHSM-CRY-007", "IHSM-CRY-008", "IHSM-CRY-009", "IHSM-CRY-010", "IHSM-CRY-011"},
+		newRequest:   func() Message { return new(DecryptRequest) },
+		newResponse:  func() Message { return new(DecryptResponse) },
+	},
+	{
+		Opcode: OpEncapsulate, Name: "Encapsulate", ID: "CMD-CRYPTO-ENCAPSULATE", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "alg.mlkem768",
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Requirements: []string{"IHSM-CRY-012"},
+		newRequest:   func() Message { return new(EncapsulateRequest) },
+		newResponse:  func() Message { return new(EncapsulateResponse) },
+	},
+	{
+		Opcode: OpDecapsulate, Name: "Decapsulate", ID: "CMD-CRYPTO-DECAPSULATE", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "alg.mlkem768",
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "InvalidLength", "KeyTagExists", "KeyLimitReached"},
+		Requirements: []string{"IHSM-CRY-012"},
+		newRequest:   func() Message { return new(DecapsulateRequest) },
+		newResponse:  func() Message { return new(DecapsulateResponse) },
+	},
+	{
+		Opcode: OpEcdhDerive, Name: "EcdhDerive", ID: "CMD-CRYPTO-ECDH", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "alg.ecdh",
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "InvalidPublicKey", "KeyTagExists", "KeyLimitReached"},
+		Requirements: []string{"IHSM-CRY-013"},
+		newRequest:   func() Message { return new(EcdhDeriveRequest) },
+		newResponse:  func() Message { return new(EcdhDeriveResponse) },
+	},
+	{
+		Opcode: OpHkdfDerive, Name: "HkdfDerive", ID: "CMD-CRYPTO-HKDF", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "alg.kdf",
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Requirements: []string{"IHSM-CRY-014"},
+		newRequest:   func() Message { return new(HkdfDeriveRequest) },
+		newResponse:  func() Message { return new(HkdfDeriveResponse) },
+	},
+	{
+		Opcode: OpKbkdfDerive, Name: "KbkdfDerive", ID: "CMD-CRYPTO-KBKDF", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "alg.kdf",
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Requirements: []string{"IHSM-CRY-015"},
+		newRequest:   func() Message { return new(KbkdfDeriveRequest) },
+		newResponse:  func() Message { return new(KbkdfDeriveResponse) },
+	},
+	{
+		Opcode: OpHmac, Name: "Hmac", ID: "CMD-CRYPTO-HMAC", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "alg.hmac",
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind"},
+		Requirements: []string{"IHSM-CRY-016"},
+		newRequest:   func() Message { return new(HmacRequest) },
+		newResponse:  func() Message { return new(HmacResponse) },
+	},
+	{
+		Opcode: OpAttestKey, Name: "AttestKey", ID: "CMD-ATTEST-KEY", Session: SessionIn,
+		Roles:        []string{"user"},
+		Feature:      "attest.key",
+		Errors:       []string{"KeyNotFound"},
+		Requirements: []string{"IHSM-ATT-004", "IHSM-ATT-005", "IHSM-ATT-006"},
+		newRequest:   func() Message { return new(AttestKeyRequest) },
+		newResponse:  func() Message { return new(AttestKeyResponse) },
 	},
 }
 
@@ -707,12 +6529,70 @@ func commandIndex(opcode uint16) int {
 	switch opcode {
 	case OpGetApiRevision:
 		return 0
-	case OpEstablishCredential:
+	case OpGetDeviceInfo:
 		return 1
-	case OpGenerateKey:
+	case OpGetCapabilities:
 		return 2
-	case OpSign:
+	case OpGetCertificateChain:
 		return 3
+	case OpGetDeviceAttestation:
+		return 4
+	case OpGetSelfTestStatus:
+		return 5
+	case OpRunSelfTest:
+		return 6
+	case OpZeroize:
+		return 7
+	case OpGetCredentialKey:
+		return 8
+	case OpEstablishCredential:
+		return 9
+	case OpChangePin:
+		return 10
+	case OpOpenSession:
+		return 11
+	case OpCloseSession:
+		return 12
+	case OpReopenSession:
+		return 13
+	case OpGenerateKey:
+		return 14
+	case OpOpenKey:
+		return 15
+	case OpDeleteKey:
+		return 16
+	case OpGetPublicKey:
+		return 17
+	case OpListKeys:
+		return 18
+	case OpUnmaskKey:
+		return 19
+	case OpGetUnwrappingKey:
+		return 20
+	case OpUnwrapKey:
+		return 21
+	case OpSign:
+		return 22
+	case OpVerify:
+		return 23
+	case OpEncrypt:
+		return 24
+	case OpDecrypt:
+		return 25
+	case OpEncapsulate:
+		return 26
+	case OpDecapsulate:
+		return 27
+	case OpEcdhDerive:
+		return 28
+	case OpHkdfDerive:
+		return 29
+	case OpKbkdfDerive:
+		return 30
+	case OpHmac:
+		return 31
+	case OpAttestKey:
+		return 32
 	}
 	return -1
 }

@@ -16,33 +16,97 @@ const (
 
 // Key-derivation and signature labels, byte exact (spec: wire.yaml, channel.labels).
 const (
-	// LabelEstablish: Establish keys.
+	// LabelEstablish: HKDF info prefix of EstablishCredential.
 	LabelEstablish = "OpenIHSM-v1 establish"
-	// LabelSession: Session keys.
+	// LabelSession: HKDF info prefix of OpenSession and ReopenSession.
 	LabelSession = "OpenIHSM-v1 session"
-	// LabelCredentialKey: Signed credential key.
+	// LabelCredentialKey: Prefix of the message the device signs over its credential key and nonce.
 	LabelCredentialKey = "OpenIHSM-v1 credential-key"
 )
 
 // KeyKind is an enumeration of the spec (spec: types.yaml, KeyKind).
 //
-// What a key is.
+// The type and size of a key.
 type KeyKind uint32
 
 // Values of KeyKind.
 const (
-	// KeyKindAes256 is KeyKind 9 (feature alg.aes): AES-256.
+	// KeyKindEccP256 is KeyKind 1 (feature alg.ecdsa-p256): ECC key pair on NIST P-256.
+	KeyKindEccP256 KeyKind = 1
+	// KeyKindEccP384 is KeyKind 2 (feature alg.ecdsa-p384): ECC key pair on NIST P-384.
+	KeyKindEccP384 KeyKind = 2
+	// KeyKindEccP521 is KeyKind 3 (feature alg.ecdsa-p521): ECC key pair on NIST P-521.
+	KeyKindEccP521 KeyKind = 3
+	// KeyKindRsa2048 is KeyKind 4 (feature alg.rsa): RSA key pair with a 2048-bit modulus.
+	KeyKindRsa2048 KeyKind = 4
+	// KeyKindRsa3072 is KeyKind 5 (feature alg.rsa): RSA key pair with a 3072-bit modulus.
+	KeyKindRsa3072 KeyKind = 5
+	// KeyKindRsa4096 is KeyKind 6 (feature alg.rsa): RSA key pair with a 4096-bit modulus.
+	KeyKindRsa4096 KeyKind = 6
+	// KeyKindAes128 is KeyKind 7 (feature alg.aes): AES-128 key.
+	KeyKindAes128 KeyKind = 7
+	// KeyKindAes192 is KeyKind 8 (feature alg.aes): AES-192 key.
+	KeyKindAes192 KeyKind = 8
+	// KeyKindAes256 is KeyKind 9 (feature alg.aes): AES-256 key.
 	KeyKindAes256 KeyKind = 9
-	// KeyKindSecret256 is KeyKind 16: A 256-bit secret.
+	// KeyKindHmacSha256 is KeyKind 10 (feature alg.hmac): HMAC-SHA-256 key (32 bytes).
+	KeyKindHmacSha256 KeyKind = 10
+	// KeyKindHmacSha384 is KeyKind 11 (feature alg.hmac): HMAC-SHA-384 key (48 bytes).
+	KeyKindHmacSha384 KeyKind = 11
+	// KeyKindHmacSha512 is KeyKind 12 (feature alg.hmac): HMAC-SHA-512 key (64 bytes).
+	KeyKindHmacSha512 KeyKind = 12
+	// KeyKindEd25519 is KeyKind 13 (feature alg.ed25519): Ed25519 key pair.
+	KeyKindEd25519 KeyKind = 13
+	// KeyKindMlDsa65 is KeyKind 14 (feature alg.mldsa65): ML-DSA-65 key pair (FIPS 204).
+	KeyKindMlDsa65 KeyKind = 14
+	// KeyKindMlKem768 is KeyKind 15 (feature alg.mlkem768): ML-KEM-768 key pair (FIPS 203).
+	KeyKindMlKem768 KeyKind = 15
+	// KeyKindSecret256 is KeyKind 16: A 256-bit shared secret (ECDH P-256 or ML-KEM-768); usable only for derivation.
 	KeyKindSecret256 KeyKind = 16
+	// KeyKindSecret384 is KeyKind 17: A 384-bit shared secret (ECDH P-384); usable only for derivation.
+	KeyKindSecret384 KeyKind = 17
+	// KeyKindSecret521 is KeyKind 18: A 521-bit shared secret (ECDH P-521, 66 bytes); usable only for derivation.
+	KeyKindSecret521 KeyKind = 18
 )
 
 func (v KeyKind) name() (string, bool) {
 	switch v {
+	case KeyKindEccP256:
+		return "EccP256", true
+	case KeyKindEccP384:
+		return "EccP384", true
+	case KeyKindEccP521:
+		return "EccP521", true
+	case KeyKindRsa2048:
+		return "Rsa2048", true
+	case KeyKindRsa3072:
+		return "Rsa3072", true
+	case KeyKindRsa4096:
+		return "Rsa4096", true
+	case KeyKindAes128:
+		return "Aes128", true
+	case KeyKindAes192:
+		return "Aes192", true
 	case KeyKindAes256:
 		return "Aes256", true
+	case KeyKindHmacSha256:
+		return "HmacSha256", true
+	case KeyKindHmacSha384:
+		return "HmacSha384", true
+	case KeyKindHmacSha512:
+		return "HmacSha512", true
+	case KeyKindEd25519:
+		return "Ed25519", true
+	case KeyKindMlDsa65:
+		return "MlDsa65", true
+	case KeyKindMlKem768:
+		return "MlKem768", true
 	case KeyKindSecret256:
 		return "Secret256", true
+	case KeyKindSecret384:
+		return "Secret384", true
+	case KeyKindSecret521:
+		return "Secret521", true
 	}
 	return "", false
 }
@@ -61,34 +125,467 @@ func (v KeyKind) String() string {
 // ParseKeyKind returns the value the spec names name.
 func ParseKeyKind(name string) (KeyKind, bool) {
 	switch name {
+	case "EccP256":
+		return KeyKindEccP256, true
+	case "EccP384":
+		return KeyKindEccP384, true
+	case "EccP521":
+		return KeyKindEccP521, true
+	case "Rsa2048":
+		return KeyKindRsa2048, true
+	case "Rsa3072":
+		return KeyKindRsa3072, true
+	case "Rsa4096":
+		return KeyKindRsa4096, true
+	case "Aes128":
+		return KeyKindAes128, true
+	case "Aes192":
+		return KeyKindAes192, true
 	case "Aes256":
 		return KeyKindAes256, true
+	case "HmacSha256":
+		return KeyKindHmacSha256, true
+	case "HmacSha384":
+		return KeyKindHmacSha384, true
+	case "HmacSha512":
+		return KeyKindHmacSha512, true
+	case "Ed25519":
+		return KeyKindEd25519, true
+	case "MlDsa65":
+		return KeyKindMlDsa65, true
+	case "MlKem768":
+		return KeyKindMlKem768, true
 	case "Secret256":
 		return KeyKindSecret256, true
+	case "Secret384":
+		return KeyKindSecret384, true
+	case "Secret521":
+		return KeyKindSecret521, true
 	}
 	return 0, false
 }
 
 // KeyKindValues returns every value of KeyKind in spec order.
 func KeyKindValues() []KeyKind {
-	return []KeyKind{KeyKindAes256, KeyKindSecret256}
+	return []KeyKind{KeyKindEccP256, KeyKindEccP384, KeyKindEccP521, KeyKindRsa2048, KeyKindRsa3072, KeyKindRsa4096, KeyKindAes128, KeyKindAes192, KeyKindAes256, KeyKindHmacSha256, KeyKindHmacSha384, KeyKindHmacSha512, KeyKindEd25519, KeyKindMlDsa65, KeyKindMlKem768, KeyKindSecret256, KeyKindSecret384, KeyKindSecret521}
+}
+
+// Algorithm is an enumeration of the spec (spec: types.yaml, Algorithm).
+//
+// A cryptographic mechanism a key is used with.
+type Algorithm uint32
+
+// Values of Algorithm.
+const (
+	// AlgorithmEcdsaSha256 is Algorithm 1 (feature alg.ecdsa-p256): ECDSA over a SHA-256 digest; signature ASN.1 DER.
+	AlgorithmEcdsaSha256 Algorithm = 1
+	// AlgorithmEcdsaSha384 is Algorithm 2 (feature alg.ecdsa-p384): ECDSA over a SHA-384 digest; signature ASN.1 DER.
+	AlgorithmEcdsaSha384 Algorithm = 2
+	// AlgorithmEcdsaSha512 is Algorithm 3 (feature alg.ecdsa-p521): ECDSA over a SHA-512 digest; signature ASN.1 DER.
+	AlgorithmEcdsaSha512 Algorithm = 3
+	// AlgorithmRsaPssSha256 is Algorithm 4 (feature alg.rsa): RSASSA-PSS over a SHA-256 digest; MGF1 with the same hash; salt length = hash length.
+	AlgorithmRsaPssSha256 Algorithm = 4
+	// AlgorithmRsaPssSha384 is Algorithm 5 (feature alg.rsa): RSASSA-PSS over a SHA-384 digest.
+	AlgorithmRsaPssSha384 Algorithm = 5
+	// AlgorithmRsaPssSha512 is Algorithm 6 (feature alg.rsa): RSASSA-PSS over a SHA-512 digest.
+	AlgorithmRsaPssSha512 Algorithm = 6
+	// AlgorithmRsaPkcs1Sha256 is Algorithm 7 (feature alg.rsa): RSASSA-PKCS1-v1_5 over a SHA-256 digest.
+	AlgorithmRsaPkcs1Sha256 Algorithm = 7
+	// AlgorithmRsaPkcs1Sha384 is Algorithm 8 (feature alg.rsa): RSASSA-PKCS1-v1_5 over a SHA-384 digest.
+	AlgorithmRsaPkcs1Sha384 Algorithm = 8
+	// AlgorithmRsaPkcs1Sha512 is Algorithm 9 (feature alg.rsa): RSASSA-PKCS1-v1_5 over a SHA-512 digest.
+	AlgorithmRsaPkcs1Sha512 Algorithm = 9
+	// AlgorithmEd25519 is Algorithm 10 (feature alg.ed25519): Ed25519 (pure) over the message.
+	AlgorithmEd25519 Algorithm = 10
+	// AlgorithmMlDsa65 is Algorithm 11 (feature alg.mldsa65): ML-DSA-65 over the message with an empty context.
+	AlgorithmMlDsa65 Algorithm = 11
+	// AlgorithmAesGcm is Algorithm 20 (feature alg.aes): AES-GCM, 12-byte IV, 16-byte tag appended to the ciphertext.
+	AlgorithmAesGcm Algorithm = 20
+	// AlgorithmAesCbc is Algorithm 21 (feature alg.aes): AES-CBC with PKCS#7 padding and a 16-byte IV.
+	AlgorithmAesCbc Algorithm = 21
+	// AlgorithmAesKwp is Algorithm 22 (feature alg.aes): AES key wrap with padding (SP 800-38F KWP / RFC 5649).
+	AlgorithmAesKwp Algorithm = 22
+	// AlgorithmRsaOaepSha256 is Algorithm 23 (feature alg.rsa): RSAES-OAEP with SHA-256 and MGF1-SHA-256; the aad field is the label.
+	AlgorithmRsaOaepSha256 Algorithm = 23
+	// AlgorithmRsaOaepSha384 is Algorithm 24 (feature alg.rsa): RSAES-OAEP with SHA-384 and MGF1-SHA-384; the aad field is the label.
+	AlgorithmRsaOaepSha384 Algorithm = 24
+	// AlgorithmHmacSha256 is Algorithm 30 (feature alg.hmac): HMAC-SHA-256.
+	AlgorithmHmacSha256 Algorithm = 30
+	// AlgorithmHmacSha384 is Algorithm 31 (feature alg.hmac): HMAC-SHA-384.
+	AlgorithmHmacSha384 Algorithm = 31
+	// AlgorithmHmacSha512 is Algorithm 32 (feature alg.hmac): HMAC-SHA-512.
+	AlgorithmHmacSha512 Algorithm = 32
+)
+
+func (v Algorithm) name() (string, bool) {
+	switch v {
+	case AlgorithmEcdsaSha256:
+		return "EcdsaSha256", true
+	case AlgorithmEcdsaSha384:
+		return "EcdsaSha384", true
+	case AlgorithmEcdsaSha512:
+		return "EcdsaSha512", true
+	case AlgorithmRsaPssSha256:
+		return "RsaPssSha256", true
+	case AlgorithmRsaPssSha384:
+		return "RsaPssSha384", true
+	case AlgorithmRsaPssSha512:
+		return "RsaPssSha512", true
+	case AlgorithmRsaPkcs1Sha256:
+		return "RsaPkcs1Sha256", true
+	case AlgorithmRsaPkcs1Sha384:
+		return "RsaPkcs1Sha384", true
+	case AlgorithmRsaPkcs1Sha512:
+		return "RsaPkcs1Sha512", true
+	case AlgorithmEd25519:
+		return "Ed25519", true
+	case AlgorithmMlDsa65:
+		return "MlDsa65", true
+	case AlgorithmAesGcm:
+		return "AesGcm", true
+	case AlgorithmAesCbc:
+		return "AesCbc", true
+	case AlgorithmAesKwp:
+		return "AesKwp", true
+	case AlgorithmRsaOaepSha256:
+		return "RsaOaepSha256", true
+	case AlgorithmRsaOaepSha384:
+		return "RsaOaepSha384", true
+	case AlgorithmHmacSha256:
+		return "HmacSha256", true
+	case AlgorithmHmacSha384:
+		return "HmacSha384", true
+	case AlgorithmHmacSha512:
+		return "HmacSha512", true
+	}
+	return "", false
+}
+
+// Defined reports whether the spec defines v.
+func (v Algorithm) Defined() bool { _, ok := v.name(); return ok }
+
+// String returns the spec name of v, or Algorithm(n) for a value the spec does not define.
+func (v Algorithm) String() string {
+	if n, ok := v.name(); ok {
+		return n
+	}
+	return "Algorithm(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// ParseAlgorithm returns the value the spec names name.
+func ParseAlgorithm(name string) (Algorithm, bool) {
+	switch name {
+	case "EcdsaSha256":
+		return AlgorithmEcdsaSha256, true
+	case "EcdsaSha384":
+		return AlgorithmEcdsaSha384, true
+	case "EcdsaSha512":
+		return AlgorithmEcdsaSha512, true
+	case "RsaPssSha256":
+		return AlgorithmRsaPssSha256, true
+	case "RsaPssSha384":
+		return AlgorithmRsaPssSha384, true
+	case "RsaPssSha512":
+		return AlgorithmRsaPssSha512, true
+	case "RsaPkcs1Sha256":
+		return AlgorithmRsaPkcs1Sha256, true
+	case "RsaPkcs1Sha384":
+		return AlgorithmRsaPkcs1Sha384, true
+	case "RsaPkcs1Sha512":
+		return AlgorithmRsaPkcs1Sha512, true
+	case "Ed25519":
+		return AlgorithmEd25519, true
+	case "MlDsa65":
+		return AlgorithmMlDsa65, true
+	case "AesGcm":
+		return AlgorithmAesGcm, true
+	case "AesCbc":
+		return AlgorithmAesCbc, true
+	case "AesKwp":
+		return AlgorithmAesKwp, true
+	case "RsaOaepSha256":
+		return AlgorithmRsaOaepSha256, true
+	case "RsaOaepSha384":
+		return AlgorithmRsaOaepSha384, true
+	case "HmacSha256":
+		return AlgorithmHmacSha256, true
+	case "HmacSha384":
+		return AlgorithmHmacSha384, true
+	case "HmacSha512":
+		return AlgorithmHmacSha512, true
+	}
+	return 0, false
+}
+
+// AlgorithmValues returns every value of Algorithm in spec order.
+func AlgorithmValues() []Algorithm {
+	return []Algorithm{AlgorithmEcdsaSha256, AlgorithmEcdsaSha384, AlgorithmEcdsaSha512, AlgorithmRsaPssSha256, AlgorithmRsaPssSha384, AlgorithmRsaPssSha512, AlgorithmRsaPkcs1Sha256, AlgorithmRsaPkcs1Sha384, AlgorithmRsaPkcs1Sha512, AlgorithmEd25519, AlgorithmMlDsa65, AlgorithmAesGcm, AlgorithmAesCbc, AlgorithmAesKwp, AlgorithmRsaOaepSha256, AlgorithmRsaOaepSha384, AlgorithmHmacSha256, AlgorithmHmacSha384, AlgorithmHmacSha512}
+}
+
+// HashAlgorithm is an enumeration of the spec (spec: types.yaml, HashAlgorithm).
+//
+// The hash of a key derivation function.
+type HashAlgorithm uint32
+
+// Values of HashAlgorithm.
+const (
+	// HashAlgorithmSha256 is HashAlgorithm 1: SHA-256 (FIPS 180-4).
+	HashAlgorithmSha256 HashAlgorithm = 1
+	// HashAlgorithmSha384 is HashAlgorithm 2: SHA-384 (FIPS 180-4).
+	HashAlgorithmSha384 HashAlgorithm = 2
+	// HashAlgorithmSha512 is HashAlgorithm 3: SHA-512 (FIPS 180-4).
+	HashAlgorithmSha512 HashAlgorithm = 3
+)
+
+func (v HashAlgorithm) name() (string, bool) {
+	switch v {
+	case HashAlgorithmSha256:
+		return "Sha256", true
+	case HashAlgorithmSha384:
+		return "Sha384", true
+	case HashAlgorithmSha512:
+		return "Sha512", true
+	}
+	return "", false
+}
+
+// Defined reports whether the spec defines v.
+func (v HashAlgorithm) Defined() bool { _, ok := v.name(); return ok }
+
+// String returns the spec name of v, or HashAlgorithm(n) for a value the spec does not define.
+func (v HashAlgorithm) String() string {
+	if n, ok := v.name(); ok {
+		return n
+	}
+	return "HashAlgorithm(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// ParseHashAlgorithm returns the value the spec names name.
+func ParseHashAlgorithm(name string) (HashAlgorithm, bool) {
+	switch name {
+	case "Sha256":
+		return HashAlgorithmSha256, true
+	case "Sha384":
+		return HashAlgorithmSha384, true
+	case "Sha512":
+		return HashAlgorithmSha512, true
+	}
+	return 0, false
+}
+
+// HashAlgorithmValues returns every value of HashAlgorithm in spec order.
+func HashAlgorithmValues() []HashAlgorithm {
+	return []HashAlgorithm{HashAlgorithmSha256, HashAlgorithmSha384, HashAlgorithmSha512}
+}
+
+// DeviceState is an enumeration of the spec (spec: types.yaml, DeviceState).
+//
+// The state of the device (state machine SM-DEVICE).
+type DeviceState uint32
+
+// Values of DeviceState.
+const (
+	// DeviceStateSelfTest is DeviceState 1: Power-on self-tests are running.
+	DeviceStateSelfTest DeviceState = 1
+	// DeviceStateOperational is DeviceState 2: Every service is available.
+	DeviceStateOperational DeviceState = 2
+	// DeviceStateError is DeviceState 3: A self-test failed; only status and zeroization services answer.
+	DeviceStateError DeviceState = 3
+	// DeviceStateTampered is DeviceState 4: A tamper signal zeroized every key and secret.
+	DeviceStateTampered DeviceState = 4
+	// DeviceStateZeroized is DeviceState 5: Every key and secret was zeroized on request.
+	DeviceStateZeroized DeviceState = 5
+)
+
+func (v DeviceState) name() (string, bool) {
+	switch v {
+	case DeviceStateSelfTest:
+		return "SelfTest", true
+	case DeviceStateOperational:
+		return "Operational", true
+	case DeviceStateError:
+		return "Error", true
+	case DeviceStateTampered:
+		return "Tampered", true
+	case DeviceStateZeroized:
+		return "Zeroized", true
+	}
+	return "", false
+}
+
+// Defined reports whether the spec defines v.
+func (v DeviceState) Defined() bool { _, ok := v.name(); return ok }
+
+// String returns the spec name of v, or DeviceState(n) for a value the spec does not define.
+func (v DeviceState) String() string {
+	if n, ok := v.name(); ok {
+		return n
+	}
+	return "DeviceState(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// ParseDeviceState returns the value the spec names name.
+func ParseDeviceState(name string) (DeviceState, bool) {
+	switch name {
+	case "SelfTest":
+		return DeviceStateSelfTest, true
+	case "Operational":
+		return DeviceStateOperational, true
+	case "Error":
+		return DeviceStateError, true
+	case "Tampered":
+		return DeviceStateTampered, true
+	case "Zeroized":
+		return DeviceStateZeroized, true
+	}
+	return 0, false
+}
+
+// DeviceStateValues returns every value of DeviceState in spec order.
+func DeviceStateValues() []DeviceState {
+	return []DeviceState{DeviceStateSelfTest, DeviceStateOperational, DeviceStateError, DeviceStateTampered, DeviceStateZeroized}
+}
+
+// PartitionState is an enumeration of the spec (spec: types.yaml, PartitionState).
+//
+// The state of the partition behind an endpoint (state machine SM-PARTITION).
+type PartitionState uint32
+
+// Values of PartitionState.
+const (
+	// PartitionStateUnprovisioned is PartitionState 1: No credential is established.
+	PartitionStateUnprovisioned PartitionState = 1
+	// PartitionStateProvisioned is PartitionState 2: A credential is established and sessions may open.
+	PartitionStateProvisioned PartitionState = 2
+	// PartitionStateLockedOut is PartitionState 3: Too many consecutive wrong PINs; PIN checks are refused until the backoff ends.
+	PartitionStateLockedOut PartitionState = 3
+)
+
+func (v PartitionState) name() (string, bool) {
+	switch v {
+	case PartitionStateUnprovisioned:
+		return "Unprovisioned", true
+	case PartitionStateProvisioned:
+		return "Provisioned", true
+	case PartitionStateLockedOut:
+		return "LockedOut", true
+	}
+	return "", false
+}
+
+// Defined reports whether the spec defines v.
+func (v PartitionState) Defined() bool { _, ok := v.name(); return ok }
+
+// String returns the spec name of v, or PartitionState(n) for a value the spec does not define.
+func (v PartitionState) String() string {
+	if n, ok := v.name(); ok {
+		return n
+	}
+	return "PartitionState(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// ParsePartitionState returns the value the spec names name.
+func ParsePartitionState(name string) (PartitionState, bool) {
+	switch name {
+	case "Unprovisioned":
+		return PartitionStateUnprovisioned, true
+	case "Provisioned":
+		return PartitionStateProvisioned, true
+	case "LockedOut":
+		return PartitionStateLockedOut, true
+	}
+	return 0, false
+}
+
+// PartitionStateValues returns every value of PartitionState in spec order.
+func PartitionStateValues() []PartitionState {
+	return []PartitionState{PartitionStateUnprovisioned, PartitionStateProvisioned, PartitionStateLockedOut}
+}
+
+// SelfTestState is an enumeration of the spec (spec: types.yaml, SelfTestState).
+//
+// The outcome of the self-tests.
+type SelfTestState uint32
+
+// Values of SelfTestState.
+const (
+	// SelfTestStatePassed is SelfTestState 1: Every self-test passed.
+	SelfTestStatePassed SelfTestState = 1
+	// SelfTestStateFailed is SelfTestState 2: At least one self-test failed.
+	SelfTestStateFailed SelfTestState = 2
+	// SelfTestStateRunning is SelfTestState 3: Self-tests are running.
+	SelfTestStateRunning SelfTestState = 3
+)
+
+func (v SelfTestState) name() (string, bool) {
+	switch v {
+	case SelfTestStatePassed:
+		return "Passed", true
+	case SelfTestStateFailed:
+		return "Failed", true
+	case SelfTestStateRunning:
+		return "Running", true
+	}
+	return "", false
+}
+
+// Defined reports whether the spec defines v.
+func (v SelfTestState) Defined() bool { _, ok := v.name(); return ok }
+
+// String returns the spec name of v, or SelfTestState(n) for a value the spec does not define.
+func (v SelfTestState) String() string {
+	if n, ok := v.name(); ok {
+		return n
+	}
+	return "SelfTestState(" + strconv.FormatUint(uint64(v), 10) + ")"
+}
+
+// ParseSelfTestState returns the value the spec names name.
+func ParseSelfTestState(name string) (SelfTestState, bool) {
+	switch name {
+	case "Passed":
+		return SelfTestStatePassed, true
+	case "Failed":
+		return SelfTestStateFailed, true
+	case "Running":
+		return SelfTestStateRunning, true
+	}
+	return 0, false
+}
+
+// SelfTestStateValues returns every value of SelfTestState in spec order.
+func SelfTestStateValues() []SelfTestState {
+	return []SelfTestState{SelfTestStatePassed, SelfTestStateFailed, SelfTestStateRunning}
 }
 
 // KeyUsage is a bit set of the spec (spec: types.yaml, KeyUsage).
 //
-// What a key may do.
+// What a key may be used for. There is no export bit; keys leave the device
+// only masked.
 type KeyUsage uint32
 
 // Bits of KeyUsage.
 const (
-	// KeyUsageEncrypt is bit 2 of KeyUsage: Encrypt.
+	// KeyUsageSign is bit 0 of KeyUsage: Sign, and compute an HMAC.
+	KeyUsageSign KeyUsage = 1 << 0
+	// KeyUsageVerify is bit 1 of KeyUsage: Verify a signature or an HMAC.
+	KeyUsageVerify KeyUsage = 1 << 1
+	// KeyUsageEncrypt is bit 2 of KeyUsage: Encrypt; for ML-KEM and secrets see Derive.
 	KeyUsageEncrypt KeyUsage = 1 << 2
 	// KeyUsageDecrypt is bit 3 of KeyUsage: Decrypt.
 	KeyUsageDecrypt KeyUsage = 1 << 3
+	// KeyUsageWrap is bit 4 of KeyUsage: Wrap with AES-KWP.
+	KeyUsageWrap KeyUsage = 1 << 4
+	// KeyUsageUnwrap is bit 5 of KeyUsage: Unwrap with AES-KWP.
+	KeyUsageUnwrap KeyUsage = 1 << 5
+	// KeyUsageDerive is bit 6 of KeyUsage: Derive: ECDH, ML-KEM encapsulation and decapsulation, HKDF and KBKDF.
+	KeyUsageDerive KeyUsage = 1 << 6
+	// KeyUsageSessionOnly is bit 8 of KeyUsage: The key lives only as long as the session that created it and is masked under the session masking key.
+	KeyUsageSessionOnly KeyUsage = 1 << 8
 )
 
 // keyUsageMask holds every bit the spec defines.
-const keyUsageMask KeyUsage = 0x0000000C
+const keyUsageMask KeyUsage = 0x0000017F
 
 // Defined reports whether v sets only bits the spec defines.
 func (v KeyUsage) Defined() bool { return v&^keyUsageMask == 0 }
@@ -97,11 +594,29 @@ func (v KeyUsage) Defined() bool { return v&^keyUsageMask == 0 }
 // and false if v sets a bit the spec does not define.
 func (v KeyUsage) Names() ([]string, bool) {
 	names := []string{}
+	if v&KeyUsageSign != 0 {
+		names = append(names, "Sign")
+	}
+	if v&KeyUsageVerify != 0 {
+		names = append(names, "Verify")
+	}
 	if v&KeyUsageEncrypt != 0 {
 		names = append(names, "Encrypt")
 	}
 	if v&KeyUsageDecrypt != 0 {
 		names = append(names, "Decrypt")
+	}
+	if v&KeyUsageWrap != 0 {
+		names = append(names, "Wrap")
+	}
+	if v&KeyUsageUnwrap != 0 {
+		names = append(names, "Unwrap")
+	}
+	if v&KeyUsageDerive != 0 {
+		names = append(names, "Derive")
+	}
+	if v&KeyUsageSessionOnly != 0 {
+		names = append(names, "SessionOnly")
 	}
 	return names, v.Defined()
 }
@@ -128,10 +643,101 @@ func ParseKeyUsage(names ...string) (KeyUsage, bool) {
 	var v KeyUsage
 	for _, n := range names {
 		switch n {
+		case "Sign":
+			v |= KeyUsageSign
+		case "Verify":
+			v |= KeyUsageVerify
 		case "Encrypt":
 			v |= KeyUsageEncrypt
 		case "Decrypt":
 			v |= KeyUsageDecrypt
+		case "Wrap":
+			v |= KeyUsageWrap
+		case "Unwrap":
+			v |= KeyUsageUnwrap
+		case "Derive":
+			v |= KeyUsageDerive
+		case "SessionOnly":
+			v |= KeyUsageSessionOnly
+		default:
+			return 0, false
+		}
+	}
+	return v, true
+}
+
+// KeyFlags is a bit set of the spec (spec: types.yaml, KeyFlags).
+//
+// Facts about a key reported by attestation.
+type KeyFlags uint32
+
+// Bits of KeyFlags.
+const (
+	// KeyFlagsGenerated is bit 0 of KeyFlags: The key was generated or derived on the device.
+	KeyFlagsGenerated KeyFlags = 1 << 0
+	// KeyFlagsImported is bit 1 of KeyFlags: The key was imported with UnwrapKey.
+	KeyFlagsImported KeyFlags = 1 << 1
+	// KeyFlagsSessionScoped is bit 2 of KeyFlags: The key is session-only.
+	KeyFlagsSessionScoped KeyFlags = 1 << 2
+	// KeyFlagsPersistent is bit 3 of KeyFlags: The key outlives its session through its masked blob.
+	KeyFlagsPersistent KeyFlags = 1 << 3
+)
+
+// keyFlagsMask holds every bit the spec defines.
+const keyFlagsMask KeyFlags = 0x0000000F
+
+// Defined reports whether v sets only bits the spec defines.
+func (v KeyFlags) Defined() bool { return v&^keyFlagsMask == 0 }
+
+// Names returns the spec names of the bits set in v, lowest bit first,
+// and false if v sets a bit the spec does not define.
+func (v KeyFlags) Names() ([]string, bool) {
+	names := []string{}
+	if v&KeyFlagsGenerated != 0 {
+		names = append(names, "Generated")
+	}
+	if v&KeyFlagsImported != 0 {
+		names = append(names, "Imported")
+	}
+	if v&KeyFlagsSessionScoped != 0 {
+		names = append(names, "SessionScoped")
+	}
+	if v&KeyFlagsPersistent != 0 {
+		names = append(names, "Persistent")
+	}
+	return names, v.Defined()
+}
+
+// String returns the names of the bits set in v joined by |, with any
+// bits the spec does not define in hex, or 0.
+func (v KeyFlags) String() string {
+	names, _ := v.Names()
+	if rest := v &^ keyFlagsMask; rest != 0 {
+		names = append(names, "0x"+strconv.FormatUint(uint64(rest), 16))
+	}
+	if len(names) == 0 {
+		return "0"
+	}
+	s := names[0]
+	for _, n := range names[1:] {
+		s += "|" + n
+	}
+	return s
+}
+
+// ParseKeyFlags returns the set of the bits the spec names names.
+func ParseKeyFlags(names ...string) (KeyFlags, bool) {
+	var v KeyFlags
+	for _, n := range names {
+		switch n {
+		case "Generated":
+			v |= KeyFlagsGenerated
+		case "Imported":
+			v |= KeyFlagsImported
+		case "SessionScoped":
+			v |= KeyFlagsSessionScoped
+		case "Persistent":
+			v |= KeyFlagsPersistent
 		default:
 			return 0, false
 		}
