@@ -25,6 +25,7 @@ func commands() map[string]command {
 		"sfr":     {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
 		"conform": {"run the conformance suite against a device", runConform},
 		"spec":    {"lint and diff the machine-readable spec", runSpec},
+		"site":    {"build and serve the documentation site", runSite},
 		"version": {"print the spec version and API revision", runVersion},
 	}
 }
