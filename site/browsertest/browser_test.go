@@ -437,15 +437,20 @@ func testScreenshots(t *testing.T, ctx context.Context, base string, s *model.Sp
 		"architecture.png": "architecture/index.html",
 		"evidence.png":     "evidence/index.html",
 	} {
-		var png []byte
+		// The whole page, and the first screenful as a reader first sees it.
+		var full, top []byte
 		if err := chromedp.Run(ctx,
 			chromedp.Navigate(base+p),
 			chromedp.WaitReady("body", chromedp.ByQuery),
-			chromedp.FullScreenshot(&png, 100),
+			chromedp.FullScreenshot(&full, 100),
+			chromedp.CaptureScreenshot(&top),
 		); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(dir, name), full, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".png")+"-top.png"), top, 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}

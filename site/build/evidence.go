@@ -474,7 +474,7 @@ func (e *Evidence) chain() []ChainLink {
 	for _, l := range links {
 		cl := ChainLink{Name: l.name, Present: l.present, State: "missing"}
 		if l.present {
-			cl.State = "not-checked"
+			cl.State, cl.Detail = "not-checked", "present; no check of the verifier names it"
 		}
 		if v := e.Verification; v != nil {
 			var matched []Check

@@ -19,8 +19,8 @@ const (
 	boxH     = 40.0
 	boxPadX  = 18.0
 	minBoxW  = 120.0
-	layerGap = 110.0
-	colGap   = 56.0
+	layerGap = 130.0
+	colGap   = 90.0
 	margin   = 24.0
 )
 
@@ -148,55 +148,70 @@ func stateDiagram(m model.StateMachine) template.HTML {
 		fmt.Fprintf(&b, `<line class="edge" x1="%s" y1="%s" x2="%s" y2="%s" marker-end="url(#%s-arrow)"/>`, num(ib.cx()), num(ib.y-22), num(ib.cx()), num(ib.y-2), id)
 	}
 	var labels strings.Builder
+	var placed []rect
 	backLane := 0
+	for _, bx := range boxes {
+		placed = append(placed, rect{bx.x - 2, bx.y - 2, bx.w + 4, boxH + 4})
+	}
 	for _, e := range edges {
 		from, to := boxes[e.from], boxes[e.to]
 		text := strings.Join(e.labels, ", ")
-		var d string
-		var lx, ly float64
+		var c curve
+		reverse := byPair[[2]string{e.to, e.from}] != nil
 		switch {
 		case from == to:
 			// A loop on the right side of the box.
 			x, y := from.x+from.w, from.cy()
-			d = fmt.Sprintf("M%s,%s C%s,%s %s,%s %s,%s", num(x), num(y-8), num(x+46), num(y-34), num(x+46), num(y+34), num(x), num(y+8))
-			lx, ly = x+48, y
-			labels.WriteString(label(lx, ly, text, "start"))
-			fmt.Fprintf(&b, `<path class="edge" d="%s" marker-end="url(#%s-arrow)"/>`, d, id)
-			continue
+			c = curve{p0: pt{x, y - 8}, c1: pt{x + 46, y - 34}, c2: pt{x + 46, y + 34}, p3: pt{x, y + 8}, cubic: true}
 		case to.layer > from.layer:
-			x1, y1 := from.cx(), from.y+boxH
-			x2, y2 := to.cx(), to.y
-			// Share the bottom edge when a pair runs both ways.
-			if byPair[[2]string{e.to, e.from}] != nil {
-				x1 -= 14
-				x2 -= 14
+			p0, p3 := pt{from.cx(), from.y + boxH}, pt{to.cx(), to.y}
+			// Two arrows between the same pair run side by side.
+			if reverse {
+				p0.x -= 14
+				p3.x -= 14
 			}
-			cx, cy := (x1+x2)/2, (y1+y2)/2
+			mid := pt{(p0.x + p3.x) / 2, (p0.y + p3.y) / 2}
 			if to.layer-from.layer > 1 {
-				cx -= 70
+				mid.x -= 70
 			}
-			d = fmt.Sprintf("M%s,%s Q%s,%s %s,%s", num(x1), num(y1), num(cx), num(cy), num(x2), num(y2))
-			lx, ly = 0.25*x1+0.5*cx+0.25*x2, 0.25*y1+0.5*cy+0.25*y2
+			c = curve{p0: p0, c1: mid, p3: p3}
+		case to.layer == from.layer:
+			// Within a row: an arc below left to right, above right to left.
+			dir := 1.0
+			p0, p3 := pt{from.cx() + 10, from.y + boxH}, pt{to.cx() - 10, to.y + boxH}
+			if to.x < from.x {
+				dir = -1
+				p0, p3 = pt{from.cx() - 10, from.y}, pt{to.cx() + 10, to.y}
+			}
+			// Longer spans bend deeper so they pass under the boxes between.
+			depth := 40 + 0.2*math.Abs(p3.x-p0.x)
+			c = curve{p0: p0, c1: pt{(p0.x + p3.x) / 2, p0.y + dir*depth}, p3: p3}
+		case reverse:
+			// Back up beside the forward arrow of the same pair.
+			p0, p3 := pt{from.cx() + 14, from.y}, pt{to.cx() + 14, to.y + boxH}
+			c = curve{p0: p0, c1: pt{(p0.x+p3.x)/2 + 40, (p0.y + p3.y) / 2}, p3: p3}
 		default:
-			// Back or sideways: leave from the right side and bend out.
+			// Back up: leave from the right side and bend out.
 			backLane++
-			x1, y1 := from.x+from.w, from.cy()+6
-			x2, y2 := to.x+to.w, to.cy()-6
-			if byPair[[2]string{e.to, e.from}] != nil && to.layer < from.layer {
-				x1, y1 = from.cx()+14, from.y
-				x2, y2 = to.cx()+14, to.y+boxH
-				cx := (x1+x2)/2 + 40
-				cy := (y1 + y2) / 2
-				d = fmt.Sprintf("M%s,%s Q%s,%s %s,%s", num(x1), num(y1), num(cx), num(cy), num(x2), num(y2))
-				lx, ly = 0.25*x1+0.5*cx+0.25*x2, 0.25*y1+0.5*cy+0.25*y2
+			p0, p3 := pt{from.x + from.w, from.cy() + 6}, pt{to.x + to.w, to.cy() - 6}
+			out := math.Max(p0.x, p3.x) + 30 + float64(backLane%4)*22
+			c = curve{p0: p0, c1: pt{out, p0.y}, c2: pt{out, p3.y}, p3: p3, cubic: true}
+		}
+		fmt.Fprintf(&b, `<path class="edge" d="%s" marker-end="url(#%s-arrow)"/>`, c.d(), id)
+		// Put the label on the first spot along the arrow where it covers
+		// neither a box nor another label.
+		w := float64(len(text))*6.4 + 8
+		at := c.at(0.5)
+		for _, t := range []float64{0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8} {
+			p := c.at(t)
+			r := rect{p.x - w/2, p.y - 9, w, 18}
+			if !r.hitsAny(placed) {
+				at = p
 				break
 			}
-			out := math.Max(x1, x2) + 30 + float64(backLane%4)*22
-			d = fmt.Sprintf("M%s,%s C%s,%s %s,%s %s,%s", num(x1), num(y1), num(out), num(y1), num(out), num(y2), num(x2), num(y2))
-			lx, ly = 0.125*x1+0.375*out+0.375*out+0.125*x2, (y1+y2)/2
 		}
-		fmt.Fprintf(&b, `<path class="edge" d="%s" marker-end="url(#%s-arrow)"/>`, d, id)
-		labels.WriteString(label(lx, ly, text, "middle"))
+		placed = append(placed, rect{at.x - w/2, at.y - 9, w, 18})
+		labels.WriteString(label(at.x, at.y, text, "middle"))
 	}
 	for _, st := range m.States {
 		bx := boxes[st.Name]
@@ -213,6 +228,43 @@ func stateDiagram(m model.StateMachine) template.HTML {
 	b.WriteString(labels.String())
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+type pt struct{ x, y float64 }
+
+type rect struct{ x, y, w, h float64 }
+
+func (r rect) hitsAny(rs []rect) bool {
+	for _, o := range rs {
+		if r.x < o.x+o.w && o.x < r.x+r.w && r.y < o.y+o.h && o.y < r.y+r.h {
+			return true
+		}
+	}
+	return false
+}
+
+// curve is a quadratic (p0, c1, p3) or cubic (p0, c1, c2, p3) Bézier.
+type curve struct {
+	p0, c1, c2, p3 pt
+	cubic          bool
+}
+
+func (c curve) d() string {
+	if c.cubic {
+		return fmt.Sprintf("M%s,%s C%s,%s %s,%s %s,%s", num(c.p0.x), num(c.p0.y), num(c.c1.x), num(c.c1.y), num(c.c2.x), num(c.c2.y), num(c.p3.x), num(c.p3.y))
+	}
+	return fmt.Sprintf("M%s,%s Q%s,%s %s,%s", num(c.p0.x), num(c.p0.y), num(c.c1.x), num(c.c1.y), num(c.p3.x), num(c.p3.y))
+}
+
+func (c curve) at(t float64) pt {
+	u := 1 - t
+	if c.cubic {
+		return pt{
+			u*u*u*c.p0.x + 3*u*u*t*c.c1.x + 3*u*t*t*c.c2.x + t*t*t*c.p3.x,
+			u*u*u*c.p0.y + 3*u*u*t*c.c1.y + 3*u*t*t*c.c2.y + t*t*t*c.p3.y,
+		}
+	}
+	return pt{u*u*c.p0.x + 2*u*t*c.c1.x + t*t*c.p3.x, u*u*c.p0.y + 2*u*t*c.c1.y + t*t*c.p3.y}
 }
 
 // label is an edge label on a white backing so crossing arrows stay
