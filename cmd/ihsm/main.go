@@ -22,11 +22,15 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() map[string]command {
 	return map[string]command{
-		"sfr":     {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
-		"conform": {"run the conformance suite against a device", runConform},
-		"spec":    {"lint and diff the machine-readable spec", runSpec},
-		"site":    {"build and serve the documentation site", runSite},
-		"version": {"print the spec version and API revision", runVersion},
+		"attest":    {"verify attestation reports; fetch a device attestation", runAttest},
+		"device":    {"device info, capabilities, self-tests, certificates, zeroize", runDevice},
+		"key":       {"generate, use, wrap, import and attest keys on a device", runKey},
+		"provision": {"establish the partition credential (PIN)", runProvision},
+		"sfr":       {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
+		"conform":   {"run the conformance suite against a device", runConform},
+		"spec":      {"lint and diff the machine-readable spec", runSpec},
+		"site":      {"build and serve the documentation site", runSite},
+		"version":   {"print the spec version and API revision", runVersion},
 	}
 }
 

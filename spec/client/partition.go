@@ -98,8 +98,8 @@ func verifyCredentialKey(ch *Chain, r *wire.GetCredentialKeyResponse) bool {
 // credential key. It returns the partition_id.
 func (c *Client) EstablishCredential(ctx context.Context, pin []byte) ([]byte, error) {
 	var resp wire.EstablishCredentialResponse
-	kC2D, kD2C, err := c.credential(ctx, wire.LabelEstablish, wire.OpEstablishCredential, pin, func(pub, sealed []byte) error {
-		_, err := c.call(ctx, 0, &wire.EstablishCredentialRequest{ClientPublicKey: pub, SealedPIN: sealed}, &resp)
+	kC2D, kD2C, err := c.credential(ctx, wire.LabelEstablish, wire.OpEstablishCredential, pin, func(pub, nonce, sealed []byte) error {
+		_, err := c.call(ctx, 0, &wire.EstablishCredentialRequest{ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
 		return err
 	})
 	if err != nil {
@@ -115,8 +115,8 @@ func (c *Client) EstablishCredential(ctx context.Context, pin []byte) ([]byte, e
 // keys come from the same exchange (spec: CMD-SESSION-OPEN).
 func (c *Client) OpenSession(ctx context.Context, pin []byte) (*Session, error) {
 	var resp wire.OpenSessionResponse
-	kC2D, kD2C, err := c.credential(ctx, wire.LabelSession, wire.OpOpenSession, pin, func(pub, sealed []byte) error {
-		_, err := c.call(ctx, 0, &wire.OpenSessionRequest{ClientPublicKey: pub, SealedPIN: sealed}, &resp)
+	kC2D, kD2C, err := c.credential(ctx, wire.LabelSession, wire.OpOpenSession, pin, func(pub, nonce, sealed []byte) error {
+		_, err := c.call(ctx, 0, &wire.OpenSessionRequest{ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
 		return err
 	})
 	if err != nil {
@@ -140,8 +140,8 @@ func (s *Session) Reopen(ctx context.Context, pin []byte) error {
 		return fmt.Errorf("ReopenSession: %w", ErrSessionClosed)
 	}
 	var resp wire.ReopenSessionResponse
-	kC2D, kD2C, err := s.c.credential(ctx, wire.LabelSession, wire.OpReopenSession, pin, func(pub, sealed []byte) error {
-		_, err := s.c.call(ctx, s.id, &wire.ReopenSessionRequest{SessionID: s.id, ClientPublicKey: pub, SealedPIN: sealed}, &resp)
+	kC2D, kD2C, err := s.c.credential(ctx, wire.LabelSession, wire.OpReopenSession, pin, func(pub, nonce, sealed []byte) error {
+		_, err := s.c.call(ctx, s.id, &wire.ReopenSessionRequest{SessionID: s.id, ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
 		return err
 	})
 	if err != nil {

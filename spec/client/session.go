@@ -98,12 +98,12 @@ func (s *Session) call(ctx context.Context, req, resp wire.Message) error {
 // wire.yaml, channel): fetch and verify the device's credential key and
 // nonce, make an ephemeral P-384 key, derive k_pin, k_c2d and k_d2c with
 // HKDF-SHA384 under label, and seal pin for opcode. send carries the
-// client public key and sealed PIN to the device. Because a device keeps
+// client public key, the nonce and the sealed PIN to the device. Because a device keeps
 // one outstanding nonce per endpoint, another client's GetCredentialKey can
-// consume ours; such a race surfaces as NonceInvalid or
-// CredentialDecryptFailed and the exchange is retried a few times.
+// replace ours; such a race surfaces as NonceInvalid and the exchange is
+// retried a few times.
 func (c *Client) credential(ctx context.Context, label string, opcode uint16, pin []byte,
-	send func(clientPub, sealedPIN []byte) error) (kC2D, kD2C []byte, err error) {
+	send func(clientPub, nonce, sealedPIN []byte) error) (kC2D, kD2C []byte, err error) {
 	if len(pin) < wire.MinPINLen || len(pin) > wire.MaxPINLen {
 		return nil, nil, fmt.Errorf("%s: PIN of %d bytes: %w", commandName(opcode), len(pin), rc.PinPolicyViolation)
 	}
@@ -112,7 +112,7 @@ func (c *Client) credential(ctx context.Context, label string, opcode uint16, pi
 	const attempts = 3
 	for i := 0; ; i++ {
 		kC2D, kD2C, err = c.credentialOnce(ctx, label, opcode, pin, send)
-		if err == nil || i == attempts-1 || !(errors.Is(err, rc.NonceInvalid) || errors.Is(err, rc.CredentialDecryptFailed)) {
+		if err == nil || i == attempts-1 || !errors.Is(err, rc.NonceInvalid) {
 			return kC2D, kD2C, err
 		}
 		if ctx.Err() != nil {
@@ -122,7 +122,7 @@ func (c *Client) credential(ctx context.Context, label string, opcode uint16, pi
 }
 
 func (c *Client) credentialOnce(ctx context.Context, label string, opcode uint16, pin []byte,
-	send func(clientPub, sealedPIN []byte) error) (kC2D, kD2C []byte, err error) {
+	send func(clientPub, nonce, sealedPIN []byte) error) (kC2D, kD2C []byte, err error) {
 	ck, err := c.GetCredentialKey(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -150,7 +150,7 @@ func (c *Client) credentialOnce(ctx context.Context, label string, opcode uint16
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := send(clientPub, sealed); err != nil {
+	if err := send(clientPub, ck.Nonce, sealed); err != nil {
 		clear(kC2D)
 		clear(kD2C)
 		return nil, nil, err
