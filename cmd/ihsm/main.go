@@ -27,6 +27,7 @@ func commands() map[string]command {
 		"key":       {"generate, use, wrap, import and attest keys on a device", runKey},
 		"provision": {"establish the partition credential (PIN)", runProvision},
 		"sfr":       {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
+		"serve":     {"serve the reference HSM on local sockets", runServe},
 		"conform":   {"run the conformance suite against a device", runConform},
 		"spec":      {"lint and diff the machine-readable spec", runSpec},
 		"site":      {"build and serve the documentation site", runSite},

@@ -1,0 +1,29 @@
+// Package control is the control channel of the reference HSM: the
+// out-of-band interface through which tests and the conformance suite act
+// on the device the way the physical world acts on a real one (power
+// cycles, a tamper signal, a host migration, a failing self-test, the
+// passing of time for PIN backoff). It is not part of the device's command
+// set: `ihsm serve` offers it on its own socket (DIR/control.sock, mode
+// 0600), separate from the partition endpoints.
+//
+// # Protocol
+//
+// Frames as on the wire protocol: a 4-byte big-endian length, then at most
+// [MaxMessage] bytes of payload. Each request payload is a deterministic
+// CBOR map ([Request]):
+//
+//	{1: op (text), ?2: name (text), ?3: time (int, Unix ns), ?4: delta (int, ns)}
+//
+// and each answer a map ([Response]):
+//
+//	{1: ok (bool), ?2: error (text), 3: device_state (uint, DeviceState), 4: time (int, Unix ns)}
+//
+// The operations ([Op]) are status, reset, power-cycle, tamper, migrate,
+// zeroize-all, set-clock (time), advance-clock (delta) and fail-self-test
+// (name of a KAT or PCT of the boundary's self-test registry). Requests on
+// one connection are carried out in order, one at a time.
+//
+// The package imports nothing of the reference HSM, so a test harness that
+// must not depend on the reference implementation can use its [Client] or
+// speak the protocol itself from the description above.
+package control
