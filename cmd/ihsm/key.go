@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/pem"
 	"errors"
@@ -17,6 +18,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/openihsm/openihsm/spec/client"
+	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/wire"
 )
 
@@ -26,7 +28,8 @@ Every subcommand opens its own session (PIN from --pin-file or IHSM_PIN) and
 closes it when it ends. Keys stay on the device while it runs and are named
 by --key HANDLE; a key survives a device restart only as its masked blob
 (--masked-out FILE when it is made), which --masked FILE re-imports for one
-command (the re-imported copy is deleted again when the command ends).
+command (the re-imported copy is deleted again when the command ends; a
+tagged key that is still loaded is used as it is).
 
   gen     --kind ecc-p256 [--usage sign,verify] [--tag N] [--label S] [--masked-out F] [--pub-out F]
   list
@@ -242,10 +245,35 @@ func (k *keyCmd) resolve(ctx context.Context, s *client.Session) (uint32, func()
 		return 0, nil, err
 	}
 	r, err := s.UnmaskKey(ctx, &wire.UnmaskKeyRequest{MaskedKey: blob})
+	if errors.Is(err, rc.KeyTagExists) {
+		return k.loadedTagged(ctx, s, blob)
+	}
 	if err != nil {
 		return 0, nil, err
 	}
 	return r.KeyHandle, func() { s.DeleteKey(ctx, &wire.DeleteKeyRequest{KeyHandle: r.KeyHandle}) }, nil
+}
+
+// loadedTagged handles a masked blob of a tagged key that is still loaded
+// (its tag is taken, so UnmaskKey refuses a second copy): the loaded key
+// with the blob's tag is used, if its kind and usage are the blob's. The
+// blob's header is public (spec: architecture masked-key, version 1):
+// key_kind at offset 28, usage at 32, tag at 36, all big-endian.
+func (k *keyCmd) loadedTagged(ctx context.Context, s *client.Session, blob []byte) (uint32, func(), error) {
+	if len(blob) < 40 {
+		return 0, nil, fmt.Errorf("UnmaskKey: %w", rc.MaskedKeyMalformed)
+	}
+	kind := wire.KeyKind(binary.BigEndian.Uint32(blob[28:]))
+	usage := wire.KeyUsage(binary.BigEndian.Uint32(blob[32:]))
+	tag := binary.BigEndian.Uint16(blob[36:])
+	o, err := s.OpenKey(ctx, &wire.OpenKeyRequest{Tag: tag})
+	if err != nil {
+		return 0, nil, err
+	}
+	if o.Kind != kind || o.Usage != usage {
+		return 0, nil, fmt.Errorf("UnmaskKey: tag %d is taken by another key (%v): %w", tag, o.Kind, rc.KeyTagExists)
+	}
+	return o.KeyHandle, func() {}, nil
 }
 
 func (k *keyCmd) gen(ctx context.Context, s *client.Session) error {

@@ -73,15 +73,16 @@ func commandName(op uint16) string {
 }
 
 // call runs a command outside any session: a plaintext request and a
-// plaintext response (spec: wire.yaml, envelope). sessionID is non-zero only
-// for ReopenSession, whose header names the session it reopens.
-func (c *Client) call(ctx context.Context, sessionID uint32, req, resp wire.Message) (wire.ResponseHeader, error) {
+// plaintext response (spec: wire.yaml, envelope). Its header carries no
+// session_id: commands that open a session name none (ReopenSession names
+// its session in the body), or the device answers SessionNotExpected.
+func (c *Client) call(ctx context.Context, req, resp wire.Message) (wire.ResponseHeader, error) {
 	op := req.Opcode()
 	body, err := wire.Marshal(req)
 	if err != nil {
 		return wire.ResponseHeader{}, fmt.Errorf("%s: %w", commandName(op), err)
 	}
-	h := wire.RequestHeader{Revision: wire.Revision, Opcode: op, RequestID: c.nextID.Add(1), SessionID: sessionID}
+	h := wire.RequestHeader{Revision: wire.Revision, Opcode: op, RequestID: c.nextID.Add(1)}
 	frame, err := wire.EncodeRequest(h, wire.Envelope{Body: body})
 	if err != nil {
 		return wire.ResponseHeader{}, fmt.Errorf("%s: %w", commandName(op), err)

@@ -13,7 +13,7 @@ import (
 // GetApiRevision returns the API revisions the device speaks (no session).
 func (c *Client) GetApiRevision(ctx context.Context) (*wire.GetApiRevisionResponse, error) {
 	var resp wire.GetApiRevisionResponse
-	if _, err := c.call(ctx, 0, &wire.GetApiRevisionRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetApiRevisionRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -22,7 +22,7 @@ func (c *Client) GetApiRevision(ctx context.Context) (*wire.GetApiRevisionRespon
 // GetDeviceInfo returns the vendor, product, firmware version, serial, device state and this partition's state (no session).
 func (c *Client) GetDeviceInfo(ctx context.Context) (*wire.GetDeviceInfoResponse, error) {
 	var resp wire.GetDeviceInfoResponse
-	if _, err := c.call(ctx, 0, &wire.GetDeviceInfoRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetDeviceInfoRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -31,7 +31,7 @@ func (c *Client) GetDeviceInfo(ctx context.Context) (*wire.GetDeviceInfoResponse
 // GetCapabilities returns the key kinds, algorithms, features and limits the device supports (no session).
 func (c *Client) GetCapabilities(ctx context.Context) (*wire.GetCapabilitiesResponse, error) {
 	var resp wire.GetCapabilitiesResponse
-	if _, err := c.call(ctx, 0, &wire.GetCapabilitiesRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetCapabilitiesRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -40,7 +40,7 @@ func (c *Client) GetCapabilities(ctx context.Context) (*wire.GetCapabilitiesResp
 // GetSelfTestStatus returns the state and results of the device self-tests (no session).
 func (c *Client) GetSelfTestStatus(ctx context.Context) (*wire.GetSelfTestStatusResponse, error) {
 	var resp wire.GetSelfTestStatusResponse
-	if _, err := c.call(ctx, 0, &wire.GetSelfTestStatusRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetSelfTestStatusRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
@@ -49,7 +49,7 @@ func (c *Client) GetSelfTestStatus(ctx context.Context) (*wire.GetSelfTestStatus
 // RunSelfTest runs the self-tests now (the device answers only status commands meanwhile) (no session).
 func (c *Client) RunSelfTest(ctx context.Context) (*wire.RunSelfTestResponse, error) {
 	var resp wire.RunSelfTestResponse
-	if _, err := c.call(ctx, 0, &wire.RunSelfTestRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.RunSelfTestRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil

@@ -40,7 +40,7 @@ func (c *Client) Chain(ctx context.Context) (*Chain, error) {
 // Chain does.
 func (c *Client) GetCertificateChain(ctx context.Context) ([][]byte, error) {
 	var resp wire.GetCertificateChainResponse
-	if _, err := c.call(ctx, 0, &wire.GetCertificateChainRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetCertificateChainRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	return resp.Certificates, nil
@@ -51,7 +51,7 @@ func (c *Client) GetCertificateChain(ctx context.Context) ([][]byte, error) {
 // VerifyDeviceAttestation.
 func (c *Client) GetDeviceAttestation(ctx context.Context, reportData []byte) ([]byte, error) {
 	var resp wire.GetDeviceAttestationResponse
-	if _, err := c.call(ctx, 0, &wire.GetDeviceAttestationRequest{ReportData: reportData}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetDeviceAttestationRequest{ReportData: reportData}, &resp); err != nil {
 		return nil, err
 	}
 	return resp.Report, nil
@@ -64,7 +64,7 @@ func (c *Client) GetDeviceAttestation(ctx context.Context, reportData []byte) ([
 // sealed to a key nobody vouches for.
 func (c *Client) GetCredentialKey(ctx context.Context) (*wire.GetCredentialKeyResponse, error) {
 	var resp wire.GetCredentialKeyResponse
-	if _, err := c.call(ctx, 0, &wire.GetCredentialKeyRequest{}, &resp); err != nil {
+	if _, err := c.call(ctx, &wire.GetCredentialKeyRequest{}, &resp); err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
@@ -99,7 +99,7 @@ func verifyCredentialKey(ch *Chain, r *wire.GetCredentialKeyResponse) bool {
 func (c *Client) EstablishCredential(ctx context.Context, pin []byte) ([]byte, error) {
 	var resp wire.EstablishCredentialResponse
 	kC2D, kD2C, err := c.credential(ctx, wire.LabelEstablish, wire.OpEstablishCredential, pin, func(pub, nonce, sealed []byte) error {
-		_, err := c.call(ctx, 0, &wire.EstablishCredentialRequest{ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
+		_, err := c.call(ctx, &wire.EstablishCredentialRequest{ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
 		return err
 	})
 	if err != nil {
@@ -116,7 +116,7 @@ func (c *Client) EstablishCredential(ctx context.Context, pin []byte) ([]byte, e
 func (c *Client) OpenSession(ctx context.Context, pin []byte) (*Session, error) {
 	var resp wire.OpenSessionResponse
 	kC2D, kD2C, err := c.credential(ctx, wire.LabelSession, wire.OpOpenSession, pin, func(pub, nonce, sealed []byte) error {
-		_, err := c.call(ctx, 0, &wire.OpenSessionRequest{ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
+		_, err := c.call(ctx, &wire.OpenSessionRequest{ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
 		return err
 	})
 	if err != nil {
@@ -141,7 +141,7 @@ func (s *Session) Reopen(ctx context.Context, pin []byte) error {
 	}
 	var resp wire.ReopenSessionResponse
 	kC2D, kD2C, err := s.c.credential(ctx, wire.LabelSession, wire.OpReopenSession, pin, func(pub, nonce, sealed []byte) error {
-		_, err := s.c.call(ctx, s.id, &wire.ReopenSessionRequest{SessionID: s.id, ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
+		_, err := s.c.call(ctx, &wire.ReopenSessionRequest{SessionID: s.id, ClientPublicKey: pub, Nonce: nonce, SealedPIN: sealed}, &resp)
 		return err
 	})
 	if err != nil {
@@ -187,6 +187,6 @@ func (s *Session) Close(ctx context.Context) error {
 // this partition and returns it to Unprovisioned (spec: CMD-DEVICE-ZEROIZE).
 // Sessions of this client are unusable afterwards.
 func (c *Client) Zeroize(ctx context.Context) error {
-	_, err := c.call(ctx, 0, &wire.ZeroizeRequest{}, &wire.ZeroizeResponse{})
+	_, err := c.call(ctx, &wire.ZeroizeRequest{}, &wire.ZeroizeResponse{})
 	return err
 }
