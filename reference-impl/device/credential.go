@@ -58,7 +58,7 @@ func (c *call) establishCredential(r *wire.EstablishCredentialRequest) (wire.Mes
 // CredentialDecryptFailed, PinIncorrect.
 func (c *call) openSession(r *wire.OpenSessionRequest) (wire.Message, error) {
 	limit := c.d.cfg.MaxSessions
-	if c.d.faults.has(FaultNoSessionLimit) {
+	if c.fault(FaultNoSessionLimit) {
 		limit = 0
 	}
 	if code := c.p.reserve(limit); code != rc.Success {

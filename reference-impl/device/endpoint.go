@@ -98,7 +98,7 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 	c.ci = ci
 	// 4. Device state (SM-DEVICE).
 	c.pw = c.d.cur.Load()
-	if c.d.faults.has(FaultPartitionsNotIsolated) {
+	if c.fault(FaultPartitionsNotIsolated) {
 		index = 0
 	}
 	c.p = c.pw.parts[index]
@@ -121,12 +121,12 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 	if ci.Sealed() {
 		switch {
 		case env.Sealed != nil:
-			b, ch, code := c.s.open(&c.h, env.Sealed, c.d.faults.has(FaultAcceptReplayedChannelMessage))
+			b, ch, code := c.s.open(&c.h, env.Sealed, c.fault(FaultAcceptReplayedChannelMessage))
 			if code != rc.Success {
 				return c.plainError(code)
 			}
 			body, c.ch = b, ch
-		case !c.d.faults.has(FaultAcceptPlaintextInSession):
+		case !c.fault(FaultAcceptPlaintextInSession):
 			return c.plainError(rc.ChannelRequired)
 		}
 	} else if env.Sealed != nil || h.Sequence != 0 {
@@ -147,7 +147,7 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 	c.approved = true
 	resp, err := c.handle(req)
 	if err != nil {
-		return c.error(c.d.status(err))
+		return c.error(c.status(err))
 	}
 	return c.reply(resp)
 }
@@ -182,10 +182,19 @@ func (c *call) sessionRule() rc.Code {
 	return rc.Success
 }
 
-// status maps a handler error to its status, applying FaultWrongStatusCode.
-func (d *Device) status(err error) rc.Code {
+// status maps a handler error to its status. The key-derivation and MAC
+// commands have no algorithm field, so a key of the wrong kind is
+// UnsupportedKeyKind in their error tables where the boundary's operations
+// say AlgorithmMismatch. FaultWrongStatusCode applies last.
+func (c *call) status(err error) rc.Code {
 	code := statusOf(err)
-	if code == rc.KeyNotFound && d.faults.has(FaultWrongStatusCode) {
+	if code == rc.AlgorithmMismatch {
+		switch c.ci.Name {
+		case "Hmac", "Encapsulate", "Decapsulate", "EcdhDerive", "HkdfDerive", "KbkdfDerive":
+			code = rc.UnsupportedKeyKind
+		}
+	}
+	if code == rc.KeyNotFound && c.fault(FaultWrongStatusCode) {
 		return rc.InvalidArgument
 	}
 	return code
@@ -201,7 +210,7 @@ func (c *call) plainError(code rc.Code) []byte {
 // was authenticated in a session (spec: wire.yaml, error responses).
 func (c *call) error(code rc.Code) []byte {
 	c.rh.Status = code
-	c.rh.FIPSApproved = c.d.faults.has(FaultAlwaysApproved)
+	c.rh.FIPSApproved = c.fault(FaultAlwaysApproved)
 	return c.finish(wire.EmptyBody())
 }
 
@@ -212,7 +221,7 @@ func (c *call) reply(resp wire.Message) []byte {
 		return c.error(rc.InternalError)
 	}
 	c.rh.Status = rc.Success
-	c.rh.FIPSApproved = c.approved || c.d.faults.has(FaultAlwaysApproved)
+	c.rh.FIPSApproved = c.approved || c.fault(FaultAlwaysApproved)
 	return c.finish(body)
 }
 
@@ -237,3 +246,6 @@ func (c *call) finish(body []byte) []byte {
 	}
 	return out
 }
+
+// fault reports whether the device runs with fault f.
+func (c *call) fault(f Fault) bool { return c.d != nil && c.d.faults.has(f) }

@@ -82,6 +82,10 @@ func (c *call) handle(req wire.Message) (wire.Message, error) {
 
 	// Keys (commands/keys.yaml).
 	case *wire.GenerateKeyRequest:
+		if keys.Kind(r.Kind).IsSecret() {
+			// Secret kinds come only from derivation (CMD-KEY-GENERATE).
+			return nil, rc.UnsupportedKeyKind
+		}
 		k, err := c.s.bs.GenerateKey(keys.Kind(r.Kind), c.usage(r.Kind, r.Usage), tag(r.Tag), r.Label)
 		if err != nil {
 			return nil, err
@@ -132,6 +136,10 @@ func (c *call) handle(req wire.Message) (wire.Message, error) {
 		}
 		return &wire.GetUnwrappingKeyResponse{PublicKey: pub}, nil
 	case *wire.UnwrapKeyRequest:
+		if keys.Kind(r.Kind).IsSecret() {
+			// A Secret kind cannot be imported (CMD-KEY-UNWRAP).
+			return nil, rc.UnsupportedKeyKind
+		}
 		k, err := c.s.bs.UnwrapKey(r.Wrapped, keys.Kind(r.Kind), c.usage(r.Kind, r.Usage), tag(r.Tag), r.Label)
 		if err != nil {
 			return nil, err
@@ -224,7 +232,7 @@ func tag(t *uint16) uint16 {
 // usage is the usage a new key of kind gets: the one asked for, or under
 // FaultSkipUsageCheck everything the kind permits.
 func (c *call) usage(kind wire.KeyKind, u wire.KeyUsage) keys.Usage {
-	if c.d.faults.has(FaultSkipUsageCheck) {
+	if c.fault(FaultSkipUsageCheck) {
 		if p := keys.Kind(kind).Permitted(); p != 0 {
 			return p&^keys.UsageSessionOnly | keys.Usage(u)&keys.UsageSessionOnly
 		}
@@ -302,7 +310,7 @@ func (c *call) selfTestOutcome() (wire.SelfTestState, uint32, []string) {
 }
 
 func (c *call) zeroize() (wire.Message, error) {
-	if c.d.faults.has(FaultKeepKeysAfterZeroize) {
+	if c.fault(FaultKeepKeysAfterZeroize) {
 		return &wire.ZeroizeResponse{}, nil
 	}
 	if c.bp == nil {
