@@ -60,9 +60,9 @@ const (
 	// response, also for non-approved services and errors (service
 	// indicator, FIPS 140-3 IG 2.4.C).
 	FaultAlwaysApproved Fault = "always-approved"
-	// FaultTamperKeepsSessions reports the Tampered state after a tamper
-	// event but keeps serving open sessions (TMP).
-	FaultTamperKeepsSessions Fault = "tamper-keeps-sessions"
+	// FaultIgnoreTamper ignores the tamper signal: nothing is zeroized and
+	// the device stays Operational (TMP).
+	FaultIgnoreTamper Fault = "ignore-tamper"
 )
 
 // Faults returns every fault the device implements, in a fixed order.
@@ -71,7 +71,7 @@ func Faults() []Fault {
 		FaultSkipUsageCheck, FaultIgnorePinLockout, FaultWrongStatusCode, FaultKeepKeysAfterZeroize,
 		FaultAcceptReplayedChannelMessage, FaultAcceptPlaintextInSession, FaultPartitionsNotIsolated,
 		FaultNoSessionLimit, FaultIgnoreMigration, FaultSelfTestFailureIgnored, FaultAlwaysApproved,
-		FaultTamperKeepsSessions,
+		FaultIgnoreTamper,
 	}
 }
 
