@@ -1,0 +1,209 @@
+package server
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/openihsm/openihsm/spec/client"
+	"github.com/openihsm/openihsm/spec/rc"
+	"github.com/openihsm/openihsm/spec/transport"
+	"github.com/openihsm/openihsm/spec/wire"
+)
+
+// buildIhsm builds the ihsm command into a temporary directory.
+func buildIhsm(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "ihsm")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/openihsm/openihsm/cmd/ihsm")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// serveProcess starts `ihsm serve` and waits for its "ready" line; it
+// returns the process and the target of partition 0.
+func serveProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	target := ""
+	deadline := time.After(60 * time.Second)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				cmd.Wait()
+				t.Fatalf("ihsm serve exited before ready: %s", stderr.String())
+			}
+			if f := strings.Fields(l); len(f) == 3 && f[0] == "partition" && f[1] == "0" && strings.HasPrefix(f[2], "unix://") {
+				target = f[2]
+			}
+			if l == "ready" {
+				go func() {
+					for range lines {
+					}
+				}()
+				return cmd, target, &stderr
+			}
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatal("ihsm serve not ready")
+		}
+	}
+}
+
+// TestKill9Loop provisions a partition and creates keys while killing
+// `ihsm serve` with SIGKILL at random moments, and checks after every
+// restart that nothing it acknowledged was lost: the partition stays
+// provisioned with the same PIN, the identity certificates are unchanged,
+// and every masked key acknowledged before a kill still unmasks.
+func TestKill9Loop(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the ihsm binary")
+	}
+	bin := buildIhsm(t)
+	state := t.TempDir()
+	sockets, err := os.MkdirTemp("", "ihsm-k9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(sockets)
+	ctx := context.Background()
+	pin := []byte("kill-nine-pin")
+	var chain [][]byte
+	provisioned := false
+	var acked [][]byte
+	rounds := 8
+	for round := range rounds {
+		cmd, target, stderr := serveProcess(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
+		tr, err := transport.Dial(ctx, target)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := client.New(tr)
+		got, err := c.GetCertificateChain(ctx)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if chain == nil {
+			chain = got
+		} else if len(got) != len(chain) || !bytes.Equal(got[0], chain[0]) || !bytes.Equal(got[1], chain[1]) {
+			t.Fatalf("round %d: the device identity changed across a kill", round)
+		}
+		info, err := c.GetDeviceInfo(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if provisioned && info.PartitionState == wire.PartitionStateUnprovisioned {
+			t.Fatalf("round %d: an acknowledged EstablishCredential was lost", round)
+		}
+		// A kill during EstablishCredential may or may not have provisioned
+		// the partition; whichever it did, the PIN is ours.
+		provisioned = provisioned || info.PartitionState != wire.PartitionStateUnprovisioned
+		if provisioned {
+			s, err := c.OpenSession(ctx, pin)
+			if err != nil {
+				t.Fatalf("round %d: OpenSession with the established PIN: %v", round, err)
+			}
+			for i, blob := range acked {
+				if _, err := s.UnmaskKey(ctx, &wire.UnmaskKeyRequest{MaskedKey: blob}); err != nil && !errors.Is(err, rc.KeyTagExists) {
+					t.Fatalf("round %d: acknowledged masked key %d: %v", round, i, err)
+				}
+			}
+			s.Close(ctx)
+		}
+		// Work until killed: provisioning first, then sessions and keys.
+		var mu sync.Mutex
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if !provisioned {
+				if _, err := c.EstablishCredential(ctx, pin); err == nil {
+					mu.Lock()
+					provisioned = true
+					mu.Unlock()
+				} else {
+					return
+				}
+			}
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				s, err := c.OpenSession(ctx, pin)
+				if err != nil {
+					return
+				}
+				for range 5 {
+					g, err := s.GenerateKey(ctx, &wire.GenerateKeyRequest{Kind: wire.KeyKindEccP256, Usage: wire.KeyUsageSign})
+					if err != nil {
+						return
+					}
+					mu.Lock()
+					acked = append(acked, g.MaskedKey)
+					mu.Unlock()
+				}
+				s.Close(ctx)
+			}
+		}()
+		time.Sleep(time.Duration(rand.IntN(150)) * time.Millisecond)
+		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Wait()
+		close(stop)
+		<-done
+		tr.Close()
+		if strings.Contains(stderr.String(), "panic") {
+			t.Fatalf("round %d: %s", round, stderr.String())
+		}
+	}
+	if !provisioned || len(acked) == 0 {
+		t.Fatalf("the loop never got far: provisioned %v, %d keys", provisioned, len(acked))
+	}
+	t.Logf("%d rounds, %d acknowledged masked keys checked", rounds, len(acked))
+
+	// A corrupted state directory is refused, never replaced.
+	rec := filepath.Join(state, "partition-0")
+	b, err := os.ReadFile(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-1] ^= 1
+	os.WriteFile(rec, b, 0o600)
+	out, err := exec.Command(bin, "serve", "--state", state, "--socket-dir", sockets).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "refusing state directory") {
+		t.Fatalf("corrupt state: %v\n%s", err, out)
+	}
+}
