@@ -1,4 +1,4 @@
-# The Makefile only names plain go commands; see README.md.
+# The Makefile only names plain go commands; see README.md and CONTRIBUTING.md.
 GO ?= go
 OUT ?= out
 
@@ -7,6 +7,7 @@ OUT ?= out
 ihsm:
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/ihsm ./cmd/ihsm
 
+# The main job: reproducible build, device, conformance, evidence, site.
 demo: ihsm
 	./scripts/demo.sh $(OUT)
 
@@ -20,8 +21,15 @@ generate:
 lint: ihsm
 	./bin/ihsm spec lint spec
 
+# ops/s, p50 and p99 through the in-process device, the client over a Unix
+# socket with 1 and 4 sessions, and the raw Go crypto call.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s ./...
+	$(GO) test -run '^$$' -bench 'BenchmarkOps' -benchtime 2s ./reference-impl/clienttest
+	$(GO) test -run '^$$' -bench 'BenchmarkSignP256' -benchtime 2s ./reference-impl/device
+	$(GO) test -run '^$$' -bench 'RoundTrip' ./spec/wire
 
+# One minute of each fuzz target of outside input.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRoundTrip -fuzztime 60s ./spec/wire
+	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 60s ./reference-impl/device
+	$(GO) test -run '^$$' -fuzz FuzzUnmask -fuzztime 60s ./reference-impl/internal/boundary/masking
