@@ -1,18 +1,17 @@
-// Package keys generates and stores the ECDSA keys that sign OpenIHSM
-// evidence.
+// Package keys generates and loads the signing keys of the evidence tools in
+// the file formats cosign uses, so that the same key files work with
+// `ihsm evidence` and with the cosign CLI.
 //
-// Private keys are written in cosign's encrypted key format so that the same
-// file works with `cosign attest-blob --key` and with `ihsm evidence`: a PEM
-// block of type "ENCRYPTED SIGSTORE PRIVATE KEY" whose body is the JSON
-// document produced by go-securesystemslib's encrypted.Encrypt (scrypt key
-// derivation, NaCl secretbox) over the PKCS #8 DER of the key (RFC 5208). The
-// legacy type "ENCRYPTED COSIGN PRIVATE KEY" is accepted when reading. cosign
-// takes the password from the COSIGN_PASSWORD environment variable;
-// PasswordFromEnv reads the same variable.
+// A private key is PKCS#8 DER (RFC 5958) encrypted with
+// go-securesystemslib's "encrypted" scheme (scrypt key derivation, NaCl
+// secretbox), PEM type "ENCRYPTED SIGSTORE PRIVATE KEY"; cosign also reads the
+// older type "ENCRYPTED COSIGN PRIVATE KEY". The password comes from
+// COSIGN_PASSWORD, as with cosign; an empty password is allowed. Plain PKCS#8
+// "PRIVATE KEY" PEM is accepted on input. Public keys are PEM "PUBLIC KEY"
+// SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
 //
-// Public keys are PEM "PUBLIC KEY" blocks holding a SubjectPublicKeyInfo
-// (RFC 5280 §4.1.2.7), which is what `cosign generate-key-pair` writes to
-// cosign.pub.
-//
-// The default curve is P-384 (CNSA 2.0 / CNSSP 15 class).
+// Keys are ECDSA. P-384 is the default (CNSA 1.0 and the curve class of the
+// OCP SAFE reviewers' keys); P-256 and P-521 are supported. Each curve signs
+// with its matching hash (SHA-256, SHA-384, SHA-512), which is also what
+// sigstore's default signer picks for the curve.
 package keys
