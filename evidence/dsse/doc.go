@@ -1,26 +1,19 @@
-// Package dsse signs and verifies DSSE v1 envelopes
-// (https://github.com/secure-systems-lab/dsse, envelope.md and protocol.md)
-// with ECDSA keys, in the form cosign writes and reads them:
+// Package dsse signs and verifies Dead Simple Signing Envelopes (DSSE v1.0,
+// github.com/secure-systems-lab/dsse envelope.md and protocol.md) with the
+// evidence tools' ECDSA keys.
 //
-//	{"payloadType": "...", "payload": "<base64>", "signatures": [{"keyid": "", "sig": "<base64>"}]}
+// The envelope type, the pre-authentication encoding (PAE) and the
+// threshold verification come from go-securesystemslib's dsse package; this
+// package supplies signers and verifiers over crypto.Signer and pinned public
+// keys and a strict envelope parser. The payload is signed exactly once, as
+// bytes: verification hands back the signed bytes for the caller to parse,
+// never a re-serialised value.
 //
-// The signature is ECDSA over PAE(payloadType, payload) (DSSE protocol.md
-// "Signature definition"), ASN.1 DER encoded (SEC 1 §C.5 / RFC 3279 §2.2.3).
-//
-// Hash choice. Sign hashes the PAE with SHA-256 on every curve. That is what
-// cosign v2 verifies against: `cosign verify-blob-attestation --key` loads the
-// public key with sigstore's signature.LoadVerifier(pub, crypto.SHA256)
-// (cosign pkg/signature/keys.go PublicKeyFromKeyRef), whatever the curve, and
-// cosign cannot verify a P-384 signature made with SHA-384 on that path
-// (sigstore/cosign#5091). cosign's own signer, loaded through
-// signature.LoadDefaultSignerVerifier, uses the curve's conventional hash
-// instead (SHA-384 for P-384, SHA-512 for P-521; sigstore
-// GetDefaultPublicKeyDetails). Verify therefore accepts, for each key, either
-// SHA-256 or the curve's conventional hash, so envelopes from `cosign
-// attest-blob` with our key verify too. SignWithHash signs with another hash
-// for consumers that pin the curve's hash.
-//
-// Key ids. cosign leaves "keyid" empty for key-based signing, and so does
-// Sign; trust is pinned by the public keys handed to Verify, never by the key
-// id in the envelope.
+// Signatures are ASN.1 DER ECDSA over the hash matching the curve (see
+// package keys), which is what cosign produces and expects
+// (`cosign verify-blob-attestation --signature-digest-algorithm` must name
+// that hash for keys other than P-256). The keyid is the SHA-256 of the
+// signer's SubjectPublicKeyInfo; DSSE does not authenticate keyids, so a
+// verifier uses them only to pick a key and accepts signatures without one
+// (cosign writes an empty keyid).
 package dsse

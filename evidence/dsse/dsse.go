@@ -5,245 +5,131 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	_ "crypto/sha256" // SHA-256 for crypto.Hash.New
-	_ "crypto/sha512" // SHA-384 and SHA-512 for crypto.Hash.New
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 
-	sslibdsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
+	ssldsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/openihsm/openihsm/evidence/keys"
 )
 
-// PayloadTypeInToto is the DSSE payload type of an in-toto Statement
+// PayloadTypeInToto is the DSSE payloadType of in-toto Statements
 // (in-toto attestation spec v1, envelope.md).
 const PayloadTypeInToto = "application/vnd.in-toto+json"
 
-// Envelope is a DSSE v1 envelope. Its JSON form is the one cosign writes.
-type Envelope = sslibdsse.Envelope
+// Envelope is a DSSE envelope (JSON fields payloadType, payload, signatures).
+type Envelope = ssldsse.Envelope
 
-// Signature is one signature of an Envelope.
-type Signature = sslibdsse.Signature
+// Signature is one signature of an envelope.
+type Signature = ssldsse.Signature
 
+// Errors returned by Parse and Verify.
 var (
-	// ErrMalformed is returned for an envelope that is not well-formed DSSE.
 	ErrMalformed = errors.New("dsse: malformed envelope")
-	// ErrVerify is returned when fewer than threshold distinct trusted keys
-	// produced a valid signature.
-	ErrVerify = errors.New("dsse: signature verification failed")
-	// ErrKey is returned for a key this package cannot use.
-	ErrKey = errors.New("dsse: unsupported key")
+	ErrThreshold = errors.New("dsse: not enough valid signatures from pinned keys")
 )
 
-// curveHash is the hash conventionally paired with each curve (FIPS 186-5
-// §6.4, sigstore GetDefaultPublicKeyDetails).
-func curveHash(c elliptic.Curve) (crypto.Hash, error) {
-	switch c {
-	case elliptic.P256():
-		return crypto.SHA256, nil
-	case elliptic.P384():
-		return crypto.SHA384, nil
-	case elliptic.P521():
-		return crypto.SHA512, nil
-	}
-	return 0, fmt.Errorf("%w: curve %s", ErrKey, c.Params().Name)
+// PAE is the DSSE v1 pre-authentication encoding, the bytes actually
+// signed: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body.
+func PAE(payloadType string, payload []byte) []byte {
+	return ssldsse.PAE(payloadType, payload)
 }
 
-// signer adapts a crypto.Signer with an ECDSA public key to sslib's Signer.
+// signer adapts a crypto.Signer holding an ECDSA key to ssldsse.Signer.
 type signer struct {
-	s    crypto.Signer
-	hash crypto.Hash
+	s     crypto.Signer
+	hash  crypto.Hash
+	keyID string
 }
 
-func (s signer) Sign(_ context.Context, data []byte) ([]byte, error) {
+var _ ssldsse.Signer = (*signer)(nil)
+
+func newSigner(s crypto.Signer) (*signer, error) {
+	h, err := keys.HashFor(s.Public())
+	if err != nil {
+		return nil, err
+	}
+	id, err := keys.KeyID(s.Public())
+	if err != nil {
+		return nil, err
+	}
+	return &signer{s: s, hash: h, keyID: id}, nil
+}
+
+func (s *signer) Sign(_ context.Context, data []byte) ([]byte, error) {
 	h := s.hash.New()
 	h.Write(data)
-	// crypto/ecdsa and crypto.Signer ECDSA implementations return ASN.1 DER.
 	return s.s.Sign(rand.Reader, h.Sum(nil), s.hash)
 }
 
-// KeyID is empty, as in cosign's key-based envelopes.
-func (s signer) KeyID() (string, error) { return "", nil }
+func (s *signer) KeyID() (string, error) { return s.keyID, nil }
 
-// verifier adapts an ECDSA public key to sslib's Verifier, accepting SHA-256
-// and the curve's conventional hash (see the package comment).
+// verifier adapts a pinned ECDSA public key to ssldsse.Verifier.
 type verifier struct {
-	pub    *ecdsa.PublicKey
-	hashes []crypto.Hash
+	pub   *ecdsa.PublicKey
+	hash  crypto.Hash
+	keyID string
 }
 
-func (v verifier) Verify(_ context.Context, data, sig []byte) error {
-	for _, hf := range v.hashes {
-		h := hf.New()
-		h.Write(data)
-		if ecdsa.VerifyASN1(v.pub, h.Sum(nil), sig) {
-			return nil
-		}
+var _ ssldsse.Verifier = (*verifier)(nil)
+
+func (v *verifier) Verify(_ context.Context, data, sig []byte) error {
+	h := v.hash.New()
+	h.Write(data)
+	if !ecdsa.VerifyASN1(v.pub, h.Sum(nil), sig) {
+		return errors.New("dsse: ECDSA signature does not verify")
 	}
-	return ErrVerify
+	return nil
 }
 
-// KeyID is empty so that sslib derives a distinct id per key
-// (SHA256KeyID) when counting the threshold.
-func (v verifier) KeyID() (string, error) { return "", nil }
+func (v *verifier) KeyID() (string, error)   { return v.keyID, nil }
+func (v *verifier) Public() crypto.PublicKey { return v.pub }
 
-func (v verifier) Public() crypto.PublicKey { return v.pub }
-
-var (
-	_ sslibdsse.Signer   = signer{}
-	_ sslibdsse.Verifier = verifier{}
-)
-
-// Sign returns an envelope over payload with one signature per signer, each
-// hashing the PAE with SHA-256 (see the package comment). Signers must have
-// ECDSA P-256, P-384 or P-521 public keys; *ecdsa.PrivateKey and device keys
-// exposed as crypto.Signer both work.
-func Sign(payloadType string, payload []byte, signers ...crypto.Signer) (*Envelope, error) {
-	return SignWithHash(payloadType, payload, crypto.SHA256, signers...)
-}
-
-// SignWithHash is Sign with an explicit hash: crypto.SHA256, or the hash of
-// the signer's curve (SHA-384 for P-384, SHA-512 for P-521). A zero hash
-// selects the curve's hash.
-func SignWithHash(payloadType string, payload []byte, hash crypto.Hash, signers ...crypto.Signer) (*Envelope, error) {
+// Sign signs payload once with every signer and returns the envelope.
+func Sign(ctx context.Context, payloadType string, payload []byte, signers ...crypto.Signer) (*Envelope, error) {
 	if payloadType == "" {
-		return nil, fmt.Errorf("%w: empty payload type", ErrMalformed)
+		return nil, fmt.Errorf("%w: empty payloadType", ErrMalformed)
 	}
-	if len(signers) == 0 {
-		return nil, fmt.Errorf("%w: no signer", ErrKey)
-	}
-	providers := make([]sslibdsse.Signer, 0, len(signers))
+	adapted := make([]ssldsse.Signer, 0, len(signers))
 	for _, s := range signers {
-		if s == nil {
-			return nil, fmt.Errorf("%w: nil signer", ErrKey)
-		}
-		pub, ok := s.Public().(*ecdsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("%w: %T", ErrKey, s.Public())
-		}
-		ch, err := curveHash(pub.Curve)
+		a, err := newSigner(s)
 		if err != nil {
 			return nil, err
 		}
-		h := hash
-		if h == 0 {
-			h = ch
-		}
-		if h != crypto.SHA256 && h != ch {
-			return nil, fmt.Errorf("%w: hash %v with curve %s", ErrKey, h, pub.Curve.Params().Name)
-		}
-		providers = append(providers, signer{s: s, hash: h})
+		adapted = append(adapted, a)
 	}
-	es, err := sslibdsse.NewEnvelopeSigner(providers...)
+	es, err := ssldsse.NewEnvelopeSigner(adapted...)
 	if err != nil {
 		return nil, fmt.Errorf("dsse: %w", err)
 	}
-	env, err := es.SignPayload(context.Background(), payloadType, payload)
+	env, err := es.SignPayload(ctx, payloadType, payload)
 	if err != nil {
 		return nil, fmt.Errorf("dsse: sign: %w", err)
 	}
 	return env, nil
 }
 
-// Verify checks that at least threshold distinct keys of pubs signed env and
-// returns the decoded payload. Signatures by keys not in pubs, or that do not
-// verify, are ignored (DSSE protocol.md: verification succeeds when enough
-// trusted signatures verify). Keys must be *ecdsa.PublicKey on P-256, P-384
-// or P-521; duplicates count once.
-func Verify(env *Envelope, pubs []crypto.PublicKey, threshold int) ([]byte, error) {
-	if err := check(env); err != nil {
-		return nil, err
+// Marshal encodes an envelope as compact JSON.
+func Marshal(env *Envelope) ([]byte, error) {
+	if env == nil {
+		return nil, fmt.Errorf("%w: nil envelope", ErrMalformed)
 	}
-	var vs []sslibdsse.Verifier
-	for _, p := range pubs {
-		pub, ok := p.(*ecdsa.PublicKey)
-		if !ok || pub == nil {
-			return nil, fmt.Errorf("%w: %T", ErrKey, p)
-		}
-		ch, err := curveHash(pub.Curve)
-		if err != nil {
-			return nil, err
-		}
-		dup := false
-		for _, v := range vs {
-			if v.Public().(*ecdsa.PublicKey).Equal(pub) {
-				dup = true
-			}
-		}
-		if dup {
-			continue
-		}
-		hashes := []crypto.Hash{crypto.SHA256}
-		if ch != crypto.SHA256 {
-			hashes = append(hashes, ch)
-		}
-		vs = append(vs, verifier{pub: pub, hashes: hashes})
-	}
-	if threshold < 1 || threshold > len(vs) {
-		return nil, fmt.Errorf("%w: threshold %d with %d distinct keys", ErrKey, threshold, len(vs))
-	}
-	ev, err := sslibdsse.NewMultiEnvelopeVerifier(threshold, vs...)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(env); err != nil {
 		return nil, fmt.Errorf("dsse: %w", err)
 	}
-	_, payload, err := ev.VerifyAndDecode(context.Background(), env)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrVerify, err)
-	}
-	return payload, nil
+	return buf.Bytes(), nil
 }
 
-// check enforces the envelope shape before any signature work: a payload
-// type, standard base64 (RFC 4648 §4) payload and signatures, and at least
-// one signature.
-func check(env *Envelope) error {
-	if env == nil {
-		return fmt.Errorf("%w: nil", ErrMalformed)
-	}
-	if env.PayloadType == "" {
-		return fmt.Errorf("%w: empty payloadType", ErrMalformed)
-	}
-	if _, err := base64.StdEncoding.DecodeString(env.Payload); err != nil {
-		return fmt.Errorf("%w: payload: %v", ErrMalformed, err)
-	}
-	if len(env.Signatures) == 0 {
-		return fmt.Errorf("%w: no signatures", ErrMalformed)
-	}
-	for i, s := range env.Signatures {
-		if _, err := base64.StdEncoding.DecodeString(s.Sig); err != nil || s.Sig == "" {
-			return fmt.Errorf("%w: signature %d: not base64", ErrMalformed, i)
-		}
-	}
-	return nil
-}
-
-// Payload returns the decoded payload without verifying anything. Use it
-// only to inspect envelopes; trust only what Verify returns.
-func Payload(env *Envelope) ([]byte, error) {
-	if env == nil {
-		return nil, fmt.Errorf("%w: nil", ErrMalformed)
-	}
-	p, err := base64.StdEncoding.DecodeString(env.Payload)
-	if err != nil {
-		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
-	}
-	return p, nil
-}
-
-// Marshal writes env as compact JSON, the form cosign reads with
-// --signature (one envelope per file).
-func Marshal(env *Envelope) ([]byte, error) {
-	if err := check(env); err != nil {
-		return nil, err
-	}
-	return json.Marshal(env)
-}
-
-// Parse reads one JSON envelope. Unknown fields are rejected, and so is
-// trailing data, so that a file holds exactly the envelope that was signed.
+// Parse decodes an envelope strictly: one JSON object, no unknown or
+// duplicate members, a payloadType, standard base64 (DSSE envelope.md
+// also allows URL-safe base64, which is accepted) and at least one
+// signature.
 func Parse(data []byte) (*Envelope, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -251,11 +137,143 @@ func Parse(data []byte) (*Envelope, error) {
 	if err := dec.Decode(&env); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%w: trailing data", ErrMalformed)
+	if dec.More() {
+		return nil, fmt.Errorf("%w: data after the envelope", ErrMalformed)
 	}
-	if err := check(&env); err != nil {
+	if err := noDuplicateMembers(data); err != nil {
 		return nil, err
 	}
+	if env.PayloadType == "" {
+		return nil, fmt.Errorf("%w: no payloadType", ErrMalformed)
+	}
+	if _, err := env.DecodeB64Payload(); err != nil {
+		return nil, fmt.Errorf("%w: payload: %v", ErrMalformed, err)
+	}
+	if len(env.Signatures) == 0 {
+		return nil, fmt.Errorf("%w: no signatures", ErrMalformed)
+	}
+	for i, s := range env.Signatures {
+		if _, err := decodeB64(s.Sig); err != nil || s.Sig == "" {
+			return nil, fmt.Errorf("%w: signatures[%d].sig is not base64", ErrMalformed, i)
+		}
+	}
 	return &env, nil
+}
+
+// Verified is what Verify returns: the signed bytes and who signed them.
+type Verified struct {
+	PayloadType string
+	Payload     []byte   // exactly the bytes that were signed
+	KeyIDs      []string // key ids (keys.KeyID) of the pinned keys that signed
+}
+
+// Verify checks that at least threshold distinct pinned keys signed the
+// envelope. Signatures by other keys and invalid signatures are ignored
+// (DSSE protocol.md: a verifier accepts when enough of its trusted keys
+// verify). A signature carrying a keyid is only tried against the pinned
+// key with that id.
+func Verify(ctx context.Context, env *Envelope, threshold int, pinned ...crypto.PublicKey) (*Verified, error) {
+	if env == nil {
+		return nil, fmt.Errorf("%w: nil envelope", ErrMalformed)
+	}
+	var vs []ssldsse.Verifier
+	seen := map[string]bool{}
+	for _, p := range pinned {
+		ec, ok := p.(*ecdsa.PublicKey)
+		if !ok {
+			return nil, fmt.Errorf("%w: %T", keys.ErrUnsupportedKey, p)
+		}
+		h, err := keys.HashFor(ec)
+		if err != nil {
+			return nil, err
+		}
+		id, err := keys.KeyID(ec)
+		if err != nil {
+			return nil, err
+		}
+		if seen[id] {
+			continue // the same key pinned twice counts once
+		}
+		seen[id] = true
+		vs = append(vs, &verifier{pub: ec, hash: h, keyID: id})
+	}
+	if threshold < 1 || threshold > len(vs) {
+		return nil, fmt.Errorf("dsse: threshold %d with %d distinct pinned keys", threshold, len(vs))
+	}
+	ev, err := ssldsse.NewMultiEnvelopeVerifier(threshold, vs...)
+	if err != nil {
+		return nil, fmt.Errorf("dsse: %w", err)
+	}
+	accepted, payload, err := ev.VerifyAndDecode(ctx, env)
+	if err != nil {
+		if errors.Is(err, ssldsse.ErrNoSignature) {
+			return nil, fmt.Errorf("%w: %v", ErrMalformed, err)
+		}
+		return nil, fmt.Errorf("%w: %v", ErrThreshold, err)
+	}
+	out := &Verified{PayloadType: env.PayloadType, Payload: payload}
+	for _, a := range accepted {
+		out.KeyIDs = append(out.KeyIDs, a.KeyID)
+	}
+	return out, nil
+}
+
+// decodeB64 accepts standard or URL-safe padded base64, as DSSE
+// envelope.md permits and go-securesystemslib decodes.
+func decodeB64(s string) ([]byte, error) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, errors.New("not base64")
+}
+
+// noDuplicateMembers rejects repeated JSON member names (RFC 8259 §4 leaves
+// them undefined; two readers could see different envelopes).
+func noDuplicateMembers(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var walk func() error
+	walk = func() error {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		d, ok := tok.(json.Delim)
+		if !ok {
+			return nil
+		}
+		if d == '{' {
+			seen := map[string]bool{}
+			for dec.More() {
+				k, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				key, _ := k.(string)
+				if seen[key] {
+					return fmt.Errorf("%w: duplicate member %q", ErrMalformed, key)
+				}
+				seen[key] = true
+				if err := walk(); err != nil {
+					return err
+				}
+			}
+		} else {
+			for dec.More() {
+				if err := walk(); err != nil {
+					return err
+				}
+			}
+		}
+		_, err = dec.Token()
+		return err
+	}
+	if err := walk(); err != nil {
+		if errors.Is(err, ErrMalformed) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", ErrMalformed, err)
+	}
+	return nil
 }

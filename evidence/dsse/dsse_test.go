@@ -1,213 +1,192 @@
 package dsse
 
 import (
+	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"testing"
 
-	sslibdsse "github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/openihsm/openihsm/evidence/keys"
 )
 
-func newKey(t *testing.T, c elliptic.Curve) *ecdsa.PrivateKey {
+func mustKey(t testing.TB, curve string) *ecdsa.PrivateKey {
 	t.Helper()
-	k, err := ecdsa.GenerateKey(c, rand.Reader)
+	c, err := keys.Curve(curve)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, err := keys.Generate(c)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return k
 }
 
+// TestPAE checks the encoding against the example in DSSE protocol.md.
+func TestPAE(t *testing.T) {
+	got := PAE("http://example.com/HelloWorld", []byte("hello world"))
+	want := "DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+	if string(got) != want {
+		t.Fatalf("PAE = %q, want %q", got, want)
+	}
+}
+
 func TestSignVerify(t *testing.T) {
+	ctx := context.Background()
 	payload := []byte(`{"_type":"https://in-toto.io/Statement/v1"}`)
-	for _, c := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
-		t.Run(c.Params().Name, func(t *testing.T) {
-			k := newKey(t, c)
-			env, err := Sign(PayloadTypeInToto, payload, k)
+	for _, curve := range []string{"P-256", "P-384", "P-521"} {
+		t.Run(curve, func(t *testing.T) {
+			k := mustKey(t, curve)
+			env, err := Sign(ctx, PayloadTypeInToto, payload, k)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(env.Signatures) != 1 || env.Signatures[0].KeyID != "" {
-				t.Fatalf("signatures %+v", env.Signatures)
+			data, err := Marshal(env)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// SHA-256 over the PAE, DER signature: what cosign's key-based
-			// verifier checks.
+			parsed, err := Parse(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			v, err := Verify(ctx, parsed, 1, k.Public())
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, _ := keys.KeyID(k.Public())
+			if !bytes.Equal(v.Payload, payload) || v.PayloadType != PayloadTypeInToto || len(v.KeyIDs) != 1 || v.KeyIDs[0] != id {
+				t.Fatalf("verified %+v", v)
+			}
+			// The signature is over the PAE, hashed with the curve's hash.
+			h, _ := keys.HashFor(k.Public())
 			sig, _ := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
-			d := sha256.Sum256(sslibdsse.PAE(PayloadTypeInToto, payload))
-			if !ecdsa.VerifyASN1(&k.PublicKey, d[:], sig) {
-				t.Fatal("signature is not ECDSA-SHA256 over PAE")
-			}
-			got, err := Verify(env, []crypto.PublicKey{&k.PublicKey}, 1)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(got) != string(payload) {
-				t.Fatal("payload differs")
+			d := h.New()
+			d.Write(PAE(PayloadTypeInToto, payload))
+			if !ecdsa.VerifyASN1(&k.PublicKey, d.Sum(nil), sig) {
+				t.Fatal("signature is not ECDSA over the PAE")
 			}
 		})
 	}
 }
 
-// An envelope signed with the curve's hash (cosign attest-blob with a P-384
-// key signs with SHA-384) verifies too.
-func TestVerifyCurveHash(t *testing.T) {
-	k := newKey(t, elliptic.P384())
-	payload := []byte("statement")
-	pae := sslibdsse.PAE(PayloadTypeInToto, payload)
-	d := sha512.Sum384(pae)
-	sig, err := ecdsa.SignASN1(rand.Reader, k, d[:])
-	if err != nil {
-		t.Fatal(err)
+func TestVerifyRejects(t *testing.T) {
+	ctx := context.Background()
+	k, other := mustKey(t, "P-384"), mustKey(t, "P-384")
+	payload := []byte("payload")
+	sign := func() *Envelope {
+		env, err := Sign(ctx, PayloadTypeInToto, payload, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return env
 	}
-	env := &Envelope{PayloadType: PayloadTypeInToto, Payload: base64.StdEncoding.EncodeToString(payload),
-		Signatures: []Signature{{Sig: base64.StdEncoding.EncodeToString(sig)}}}
-	if _, err := Verify(env, []crypto.PublicKey{&k.PublicKey}, 1); err != nil {
-		t.Fatal(err)
-	}
-	env2, err := SignWithHash(PayloadTypeInToto, payload, 0, k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Verify(env2, []crypto.PublicKey{&k.PublicKey}, 1); err != nil {
-		t.Fatal(err)
-	}
-	// SHA-512 is not the hash of P-384 and not SHA-256.
-	if _, err := SignWithHash(PayloadTypeInToto, payload, crypto.SHA512, k); !errors.Is(err, ErrKey) {
-		t.Fatalf("SHA-512 with P-384: %v", err)
-	}
-}
-
-func TestTamper(t *testing.T) {
-	k := newKey(t, elliptic.P384())
-	env, err := Sign(PayloadTypeInToto, []byte("payload"), k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pubs := []crypto.PublicKey{&k.PublicKey}
-	sig, _ := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
-	sig[len(sig)-1] ^= 1
-	cases := map[string]func(e *Envelope){
-		"payload": func(e *Envelope) { e.Payload = base64.StdEncoding.EncodeToString([]byte("payloaD")) },
-		"type":    func(e *Envelope) { e.PayloadType = "application/json" },
-		"sig":     func(e *Envelope) { e.Signatures[0].Sig = base64.StdEncoding.EncodeToString(sig) },
-		"no sigs": func(e *Envelope) { e.Signatures = nil },
-		"bad b64": func(e *Envelope) { e.Payload = "!!" },
-	}
-	for name, mutate := range cases {
-		t.Run(name, func(t *testing.T) {
-			e := *env
-			e.Signatures = append([]Signature(nil), env.Signatures...)
-			mutate(&e)
-			if _, err := Verify(&e, pubs, 1); err == nil {
-				t.Fatal("tampered envelope verified")
-			}
-		})
-	}
-	other := newKey(t, elliptic.P384())
-	if _, err := Verify(env, []crypto.PublicKey{&other.PublicKey}, 1); !errors.Is(err, ErrVerify) {
-		t.Fatalf("wrong key: %v", err)
-	}
-	if _, err := Verify(env, pubs, 1); err != nil {
-		t.Fatalf("original no longer verifies: %v", err)
-	}
-}
-
-func TestThreshold(t *testing.T) {
-	a, b, c := newKey(t, elliptic.P384()), newKey(t, elliptic.P256()), newKey(t, elliptic.P384())
-	all := []crypto.PublicKey{&a.PublicKey, &b.PublicKey, &c.PublicKey}
-	env, err := Sign(PayloadTypeInToto, []byte("p"), a, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		pubs      []crypto.PublicKey
-		threshold int
-		ok        bool
+	tests := []struct {
+		name   string
+		mutate func(e *Envelope)
+		keys   []crypto.PublicKey
+		want   error
 	}{
-		{all, 1, true},
-		{all, 2, true},
-		{all, 3, false},
-		{[]crypto.PublicKey{&a.PublicKey, &c.PublicKey}, 2, false},
-		{[]crypto.PublicKey{&a.PublicKey, &a.PublicKey}, 2, false}, // duplicates count once
-		{all, 0, false},
-		{all, 4, false},
-	} {
-		_, err := Verify(env, tc.pubs, tc.threshold)
-		if (err == nil) != tc.ok {
-			t.Errorf("%d keys, threshold %d: err %v", len(tc.pubs), tc.threshold, err)
-		}
+		{"flipped payload", func(e *Envelope) {
+			b, _ := base64.StdEncoding.DecodeString(e.Payload)
+			b[0] ^= 1
+			e.Payload = base64.StdEncoding.EncodeToString(b)
+		}, []crypto.PublicKey{k.Public()}, ErrThreshold},
+		{"flipped signature", func(e *Envelope) {
+			b, _ := base64.StdEncoding.DecodeString(e.Signatures[0].Sig)
+			b[len(b)-1] ^= 1
+			e.Signatures[0].Sig = base64.StdEncoding.EncodeToString(b)
+		}, []crypto.PublicKey{k.Public()}, ErrThreshold},
+		{"changed payload type", func(e *Envelope) { e.PayloadType = "application/json" }, []crypto.PublicKey{k.Public()}, ErrThreshold},
+		{"other key pinned", func(e *Envelope) {}, []crypto.PublicKey{other.Public()}, ErrThreshold},
+		{"keyid names another key", func(e *Envelope) {
+			id, _ := keys.KeyID(other.Public())
+			e.Signatures[0].KeyID = id
+		}, []crypto.PublicKey{k.Public(), other.Public()}, ErrThreshold},
+		{"no signatures", func(e *Envelope) { e.Signatures = nil }, []crypto.PublicKey{k.Public()}, ErrMalformed},
 	}
-	// The same signature repeated does not reach a threshold of two.
-	dup := *env
-	dup.Signatures = []Signature{env.Signatures[0], env.Signatures[0]}
-	if _, err := Verify(&dup, all, 2); err == nil {
-		t.Fatal("repeated signature counted twice")
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			env := sign()
+			tc.mutate(env)
+			if _, err := Verify(ctx, env, 1, tc.keys...); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+		})
 	}
 }
 
-func TestJSON(t *testing.T) {
-	k := newKey(t, elliptic.P384())
-	env, err := Sign(PayloadTypeInToto, []byte("p"), k)
+func TestKeyIDOptionalAndThreshold(t *testing.T) {
+	ctx := context.Background()
+	a, b := mustKey(t, "P-384"), mustKey(t, "P-256")
+	env, err := Sign(ctx, PayloadTypeInToto, []byte("x"), a, b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := Marshal(env)
-	if err != nil {
+	if _, err := Verify(ctx, env, 2, a.Public(), b.Public()); err != nil {
+		t.Fatalf("two of two: %v", err)
+	}
+	single, _ := Sign(ctx, PayloadTypeInToto, []byte("x"), a)
+	if _, err := Verify(ctx, single, 2, a.Public(), b.Public()); !errors.Is(err, ErrThreshold) {
+		t.Fatalf("one signature for threshold 2: %v", err)
+	}
+	if _, err := Verify(ctx, single, 2, a.Public(), a.Public()); err == nil {
+		t.Fatal("the same key pinned twice met a threshold of 2")
+	}
+	// cosign writes an empty keyid; the signature must still verify.
+	single.Signatures[0].KeyID = ""
+	if _, err := Verify(ctx, single, 1, b.Public(), a.Public()); err != nil {
+		t.Fatalf("empty keyid: %v", err)
+	}
+	// Two signatures by one key count once.
+	dup := *single
+	dup.Signatures = append([]Signature{}, single.Signatures[0], single.Signatures[0])
+	if _, err := Verify(ctx, &dup, 2, a.Public(), b.Public()); !errors.Is(err, ErrThreshold) {
+		t.Fatalf("duplicated signature met threshold 2: %v", err)
+	}
+	if _, err := Verify(ctx, single, 0, a.Public()); err == nil {
+		t.Fatal("threshold 0 accepted")
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	k := mustKey(t, "P-384")
+	env, _ := Sign(context.Background(), PayloadTypeInToto, []byte("x"), k)
+	good, _ := Marshal(env)
+	if _, err := Parse(good); err != nil {
 		t.Fatal(err)
 	}
-	var generic map[string]any
-	if err := json.Unmarshal(data, &generic); err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range []string{"payloadType", "payload", "signatures"} {
-		if _, ok := generic[f]; !ok {
-			t.Fatalf("missing %q in %s", f, data)
-		}
-	}
-	s0 := generic["signatures"].([]any)[0].(map[string]any)
-	if _, ok := s0["keyid"]; !ok {
-		t.Fatalf("keyid not written: %s", data)
-	}
-	back, err := Parse(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Verify(back, []crypto.PublicKey{&k.PublicKey}, 1); err != nil {
-		t.Fatal(err)
-	}
-	for name, bad := range map[string]string{
-		"trailing": string(data) + "{}",
-		"unknown":  `{"payloadType":"a","payload":"","signatures":[{"keyid":"","sig":"AA=="}],"x":1}`,
-		"no sigs":  `{"payloadType":"a","payload":"","signatures":[]}`,
-		"not json": `{`,
-		"no type":  `{"payload":"","signatures":[{"keyid":"","sig":"AA=="}]}`,
+	for name, data := range map[string][]byte{
+		"unknown member":   bytes.Replace(good, []byte(`{"payloadType"`), []byte(`{"extra":1,"payloadType"`), 1),
+		"duplicate member": bytes.Replace(good, []byte(`{"payloadType"`), []byte(`{"payload":"eA==","payloadType"`), 1),
+		"trailing data":    append(append([]byte{}, good...), []byte(`{}`)...),
+		"not base64":       bytes.Replace(good, []byte(`"payload":"eA=="`), []byte(`"payload":"!!"`), 1),
+		"empty":            []byte(`{}`),
+		"no signatures":    []byte(`{"payloadType":"t","payload":"eA==","signatures":[]}`),
+		"array":            []byte(`[]`),
 	} {
-		if _, err := Parse([]byte(bad)); !errors.Is(err, ErrMalformed) {
+		if _, err := Parse(data); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
 
-func FuzzParse(f *testing.F) {
-	f.Add([]byte(`{"payloadType":"a","payload":"cA==","signatures":[{"keyid":"","sig":"AA=="}]}`))
-	f.Add([]byte(`{}`))
-	k, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+func FuzzParseVerify(f *testing.F) {
+	k := mustKey(f, "P-384")
+	env, _ := Sign(context.Background(), PayloadTypeInToto, []byte(`{"a":1}`), k)
+	good, _ := Marshal(env)
+	f.Add(good)
+	f.Add([]byte(`{"payloadType":"t","payload":"","signatures":[{"keyid":"","sig":"AA=="}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		env, err := Parse(data)
+		e, err := Parse(data)
 		if err != nil {
-			if env != nil {
-				t.Fatal("partial value on error")
-			}
 			return
 		}
-		if _, err := Verify(env, []crypto.PublicKey{&k.PublicKey}, 1); err == nil {
-			t.Fatal("fuzzed envelope verified under a fresh key")
+		v, err := Verify(context.Background(), e, 1, k.Public())
+		if err == nil && !bytes.Equal(data, good) && v.PayloadType == PayloadTypeInToto && string(v.Payload) != `{"a":1}` {
+			t.Fatalf("forged envelope verified: %q", data)
 		}
 	})
 }
