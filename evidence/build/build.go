@@ -1,0 +1,233 @@
+package build
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/openihsm/openihsm/evidence/intoto"
+)
+
+// DefaultPackage is the command built by default: the ihsm CLI, whose
+// `ihsm serve` runs the reference HSM.
+const DefaultPackage = "./cmd/ihsm"
+
+// VCS stamping modes.
+const (
+	VCSAuto = "auto" // stamp when Dir is inside a git work tree
+	VCSOn   = "on"
+	VCSOff  = "off"
+)
+
+// Options configure Build.
+type Options struct {
+	Dir     string // module root to build in (required)
+	Package string // package to build; DefaultPackage when empty
+	// OutDir receives the binary of the first build; a temporary directory
+	// is used when empty (the caller then owns Result.Binary's directory).
+	OutDir string
+	// Name is the binary's file name; the package's last element when empty.
+	Name string
+	// SourceDateEpoch in seconds; negative means "the commit time of HEAD"
+	// (git), which is an error outside a git work tree.
+	SourceDateEpoch int64
+	VCS             string // VCSAuto when empty
+	// FreshCache runs the second build with an empty GOCACHE, so that it
+	// compiles everything again instead of reusing the first build's work.
+	FreshCache bool
+	// Stderr receives the go command's output; discarded when nil.
+	Stderr io.Writer
+}
+
+// Result reports both builds.
+type Result struct {
+	Binary          string            // the first build's binary
+	Digests         map[string]string // sha256/sha384/sha512 of the first build
+	SecondDigests   map[string]string // of the second build
+	Reproduced      bool              // the two binaries are identical
+	Args            []string          // the go command line (both builds)
+	Env             []string          // variables set for the builds
+	GoVersion       string            // `go env GOVERSION`
+	SourceDateEpoch int64
+	Commit          string // git HEAD when in a work tree
+	VCSStamped      bool
+	FreshCache      bool
+	Started         time.Time
+	Finished        time.Time
+}
+
+// Build builds the package twice and compares the outputs.
+func Build(ctx context.Context, o Options) (Result, error) {
+	var r Result
+	if o.Dir == "" {
+		return r, errors.New("build: no source directory")
+	}
+	dir, err := filepath.Abs(o.Dir)
+	if err != nil {
+		return r, fmt.Errorf("build: %w", err)
+	}
+	if o.Package == "" {
+		o.Package = DefaultPackage
+	}
+	if o.Name == "" {
+		o.Name = filepath.Base(strings.TrimSuffix(o.Package, "/"))
+		if runtime.GOOS == "windows" {
+			o.Name += ".exe"
+		}
+	}
+	if o.Stderr == nil {
+		o.Stderr = io.Discard
+	}
+	r.Commit, _ = git(ctx, dir, "rev-parse", "HEAD")
+	inGit := r.Commit != ""
+	switch o.VCS {
+	case "", VCSAuto:
+		r.VCSStamped = inGit
+	case VCSOn:
+		if !inGit {
+			return r, fmt.Errorf("build: VCS stamping requested but %s is not in a git work tree", dir)
+		}
+		r.VCSStamped = true
+	case VCSOff:
+	default:
+		return r, fmt.Errorf("build: VCS mode %q", o.VCS)
+	}
+	r.SourceDateEpoch = o.SourceDateEpoch
+	if r.SourceDateEpoch < 0 {
+		if !inGit {
+			return r, errors.New("build: SOURCE_DATE_EPOCH not given and the source is not a git work tree")
+		}
+		ct, err := git(ctx, dir, "log", "-1", "--format=%ct")
+		if err != nil {
+			return r, fmt.Errorf("build: commit time: %w", err)
+		}
+		if r.SourceDateEpoch, err = strconv.ParseInt(ct, 10, 64); err != nil {
+			return r, fmt.Errorf("build: commit time %q: %w", ct, err)
+		}
+	}
+	r.GoVersion, err = goOutput(ctx, dir, "env", "GOVERSION")
+	if err != nil {
+		return r, err
+	}
+	r.Env = []string{"CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "SOURCE_DATE_EPOCH=" + strconv.FormatInt(r.SourceDateEpoch, 10)}
+	r.Args = []string{"go", "build", "-trimpath", "-buildvcs=" + strconv.FormatBool(r.VCSStamped), "-ldflags=-buildid=", "-o", "<out>/" + o.Name, o.Package}
+	r.FreshCache = o.FreshCache
+
+	tmp, err := os.MkdirTemp("", "ihsm-repro-")
+	if err != nil {
+		return r, fmt.Errorf("build: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	first := o.OutDir
+	if first == "" {
+		if first, err = os.MkdirTemp("", "ihsm-build-"); err != nil {
+			return r, fmt.Errorf("build: %w", err)
+		}
+	} else if err := os.MkdirAll(first, 0o755); err != nil {
+		return r, fmt.Errorf("build: %w", err)
+	}
+	second := filepath.Join(tmp, "second")
+	r.Started = time.Now().UTC()
+	if err := r.run(ctx, dir, first, o, ""); err != nil {
+		return r, err
+	}
+	cache := ""
+	if o.FreshCache {
+		cache = filepath.Join(tmp, "gocache")
+	}
+	if err := r.run(ctx, dir, second, o, cache); err != nil {
+		return r, err
+	}
+	r.Finished = time.Now().UTC()
+	r.Binary = filepath.Join(first, o.Name)
+	if r.Digests, err = fileDigests(r.Binary); err != nil {
+		return r, err
+	}
+	if r.SecondDigests, err = fileDigests(filepath.Join(second, o.Name)); err != nil {
+		return r, err
+	}
+	r.Reproduced = len(r.Digests) == 3
+	for k, v := range r.Digests {
+		r.Reproduced = r.Reproduced && r.SecondDigests[k] == v
+	}
+	return r, nil
+}
+
+func (r *Result) run(ctx context.Context, dir, out string, o Options, cache string) error {
+	args := append([]string{}, r.Args[1:]...)
+	for i, a := range args {
+		if a == "<out>/"+o.Name {
+			args[i] = filepath.Join(out, o.Name)
+		}
+	}
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = buildEnv(r.Env, cache)
+	cmd.Stdout = o.Stderr
+	cmd.Stderr = o.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("build: go build %s: %w", o.Package, err)
+	}
+	return nil
+}
+
+// buildEnv is the process environment without the variables the build
+// fixes, then those variables.
+func buildEnv(set []string, cache string) []string {
+	fixed := map[string]bool{}
+	for _, kv := range set {
+		fixed[kv[:strings.IndexByte(kv, '=')]] = true
+	}
+	if cache != "" {
+		fixed["GOCACHE"] = true
+		set = append(set, "GOCACHE="+cache)
+	}
+	var env []string
+	for _, kv := range os.Environ() {
+		if i := strings.IndexByte(kv, '='); i > 0 && fixed[kv[:i]] {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, set...)
+}
+
+func fileDigests(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
+	defer f.Close()
+	return intoto.Digests(f)
+}
+
+func git(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+func goOutput(ctx context.Context, dir string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, "go", args...)
+	cmd.Dir = dir
+	cmd.Env = buildEnv([]string{"GOFLAGS=", "GOTOOLCHAIN=local"}, "")
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("build: go %s: %w", strings.Join(args, " "), err)
+	}
+	return strings.TrimSpace(out.String()), nil
+}
