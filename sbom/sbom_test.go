@@ -10,9 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
