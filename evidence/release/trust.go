@@ -1,0 +1,151 @@
+package release
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/openihsm/openihsm/evidence/intoto"
+	"github.com/openihsm/openihsm/evidence/keys"
+)
+
+// Trust is the verifier's policy, read from a YAML trust file:
+//
+//	producers:            # keys that sign attestations, links and the manifest
+//	  keys: [producer.pub]  # PEM files relative to the trust file, or inline PEM
+//	  threshold: 1
+//	sfr_signers:          # OCP SAFE short-form report signers (SRP keys)
+//	  keys: [srp.pub]
+//	  threshold: 1
+//	require_sfr: false
+//	required_predicates:  # defaults: provenance, SPDX, test-result
+//	  - https://slsa.dev/provenance/v1
+//	required_tests:       # test-result suites that must be PASSED
+//	  - reproducible-build
+//	  - conformance
+type Trust struct {
+	Producers          KeySet   `yaml:"producers"`
+	SFRSigners         KeySet   `yaml:"sfr_signers"`
+	RequireSFR         bool     `yaml:"require_sfr"`
+	RequiredPredicates []string `yaml:"required_predicates"`
+	RequiredTests      []string `yaml:"required_tests"`
+
+	producerKeys []crypto.PublicKey
+	sfrKeys      []crypto.PublicKey
+	digest       map[string]string
+	source       string
+}
+
+// KeySet is a list of pinned public keys and how many must sign.
+type KeySet struct {
+	Keys      []string `yaml:"keys"`
+	Threshold int      `yaml:"threshold"`
+}
+
+// DefaultRequiredPredicates are required when a trust file names none.
+var DefaultRequiredPredicates = []string{intoto.PredicateSLSAProvenance, intoto.PredicateSPDX, intoto.PredicateTestResult}
+
+// DefaultRequiredTests are required when a trust file names none.
+var DefaultRequiredTests = []string{SuiteReproducibleBuild}
+
+// LoadTrust reads and checks a trust file.
+func LoadTrust(path string) (*Trust, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("trust: %w", err)
+	}
+	return ParseTrust(data, filepath.Dir(path), path)
+}
+
+// ParseTrust decodes a trust file; key file names are relative to baseDir.
+func ParseTrust(data []byte, baseDir, source string) (*Trust, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var t Trust
+	if err := dec.Decode(&t); err != nil {
+		return nil, fmt.Errorf("trust: %w", err)
+	}
+	var err error
+	if t.producerKeys, err = loadKeySet("producers", t.Producers, baseDir, func(b []byte) (crypto.PublicKey, error) { return keys.ParsePublic(b) }); err != nil {
+		return nil, err
+	}
+	if len(t.producerKeys) == 0 {
+		return nil, errors.New("trust: no producer keys")
+	}
+	if t.sfrKeys, err = loadKeySet("sfr_signers", t.SFRSigners, baseDir, parseAnyPublic); err != nil {
+		return nil, err
+	}
+	if t.RequireSFR && len(t.sfrKeys) == 0 {
+		return nil, errors.New("trust: require_sfr without sfr_signers keys")
+	}
+	if len(t.RequiredPredicates) == 0 {
+		t.RequiredPredicates = DefaultRequiredPredicates
+	}
+	if len(t.RequiredTests) == 0 {
+		t.RequiredTests = DefaultRequiredTests
+	}
+	t.digest = intoto.BytesSubject("", data).Digest
+	t.source = source
+	return &t, nil
+}
+
+func loadKeySet(field string, ks KeySet, baseDir string, parse func([]byte) (crypto.PublicKey, error)) ([]crypto.PublicKey, error) {
+	var out []crypto.PublicKey
+	for _, k := range ks.Keys {
+		data := []byte(k)
+		if !strings.HasPrefix(strings.TrimSpace(k), "-----BEGIN") {
+			p := k
+			if !filepath.IsAbs(p) {
+				p = filepath.Join(baseDir, p)
+			}
+			var err error
+			if data, err = os.ReadFile(p); err != nil {
+				return nil, fmt.Errorf("trust: %s: %w", field, err)
+			}
+		}
+		pub, err := parse(data)
+		if err != nil {
+			return nil, fmt.Errorf("trust: %s key %q: %w", field, k, err)
+		}
+		out = append(out, pub)
+	}
+	if ks.Threshold == 0 && len(out) > 0 {
+		ks.Threshold = 1
+	}
+	if len(out) > 0 && (ks.Threshold < 1 || ks.Threshold > len(out)) {
+		return nil, fmt.Errorf("trust: %s threshold %d with %d keys", field, ks.Threshold, len(out))
+	}
+	return out, nil
+}
+
+func (t *Trust) producerThreshold() int {
+	if t.Producers.Threshold == 0 {
+		return 1
+	}
+	return t.Producers.Threshold
+}
+
+func (t *Trust) sfrThreshold() int {
+	if t.SFRSigners.Threshold == 0 {
+		return 1
+	}
+	return t.SFRSigners.Threshold
+}
+
+// parseAnyPublic accepts any SPKI public key: OCP SAFE reviewers use ECDSA
+// P-384/P-521 and RSA keys.
+func parseAnyPublic(data []byte) (crypto.PublicKey, error) {
+	b, _ := pem.Decode(data)
+	if b == nil || b.Type != keys.PublicPEMType {
+		return nil, errors.New("not a PEM PUBLIC KEY")
+	}
+	return x509.ParsePKIXPublicKey(b.Bytes)
+}
