@@ -27,6 +27,8 @@ func commands() map[string]command {
 		"key":       {"generate, use, wrap, import and attest keys on a device", runKey},
 		"provision": {"establish the partition credential (PIN)", runProvision},
 		"sfr":       {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
+		"sbom":      {"derive and validate the SPDX 2.3 SBOM of a Go binary", runSBOM},
+		"evidence":  {"keygen; build and verify signed release evidence offline", runEvidence},
 		"serve":     {"serve the reference HSM on local sockets", runServe},
 		"conform":   {"run the conformance suite against a device", runConform},
 		"spec":      {"lint and diff the machine-readable spec", runSpec},

@@ -46,7 +46,10 @@ type ProduceOptions struct {
 	ConformanceReport string
 	Transcript        string
 	UnitTestsJSON     string
-	Stderr            io.Writer
+	// SFR is a signed OCP SAFE short-form report (JWS or COSE) of this
+	// binary, stored unchanged under sfr/.
+	SFR    string
+	Stderr io.Writer
 }
 
 // producer accumulates the directory's files.
@@ -213,6 +216,12 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 	if o.UnitTestsJSON != "" {
 		if err := p.unitTests(o, subject); err != nil {
 			return nil, fmt.Errorf("release: unit tests: %w", err)
+		}
+	}
+
+	if o.SFR != "" {
+		if _, err := p.copyIn(o.SFR, "sfr/"+path.Base(filepath.ToSlash(o.SFR)), RoleSFR); err != nil {
+			return nil, fmt.Errorf("release: short-form report: %w", err)
 		}
 	}
 
