@@ -1,0 +1,86 @@
+package release
+
+import (
+	"crypto/ecdsa"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/openihsm/openihsm/evidence/keys"
+	"github.com/openihsm/openihsm/evidence/sfr"
+)
+
+// signedSFR writes a JWS short-form report for a firmware with the given
+// digests, signed by the SRP key.
+func signedSFR(t *testing.T, dir string, sha384, sha512 string, srp *ecdsa.PrivateKey) string {
+	t.Helper()
+	r := &sfr.Report{
+		ReviewFrameworkVersion: "1.1",
+		Device: sfr.Device{Vendor: "OpenIHSM", Product: "reference HSM", RepoTag: strings.Repeat("a", 40), FWVersion: "0.1.0",
+			FWHashSHA384: sha384, FWHashSHA512: sha512},
+		Audit: sfr.Audit{SRP: "Example SRP", Methodology: "whitebox", CompletionDate: "2026-11-01", ReportVersion: "1.0",
+			ScopeNumber: 1, CVSSVersion: "3.1", Issues: []sfr.Issue{}},
+	}
+	jws, err := sfr.SignJWS(r, srp, "srp-key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "report.jws")
+	if err := os.WriteFile(p, jws, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestShortFormReport(t *testing.T) {
+	f := setup(t)
+	srp, _ := keys.Generate(nil)
+	otherSRP, _ := keys.Generate(nil)
+	data, _ := os.ReadFile(filepath.Join(f.dir, ManifestFile))
+	m, err := parseManifest(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	pub, _ := keys.MarshalPublic(srp.Public())
+	os.WriteFile(filepath.Join(tmp, "srp.pub"), pub, 0o644)
+	copyFile(t, filepath.Join(filepath.Dir(f.trust), "producer.pub"), filepath.Join(tmp, "producer.pub"))
+	trust := filepath.Join(tmp, "trust.yaml")
+	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nsfr_signers:\n  keys: [srp.pub]\nrequire_sfr: true\n"), 0o644)
+
+	add := func(t *testing.T, report string) string {
+		dir := clone(t, f.dir)
+		os.MkdirAll(filepath.Join(dir, "sfr"), 0o755)
+		copyFile(t, report, filepath.Join(dir, "sfr", "report.jws"))
+		raw, _ := os.ReadFile(filepath.Join(dir, ManifestFile))
+		mm, _ := parseManifest(raw)
+		d, _ := digestFile(dir, "sfr/report.jws")
+		mm.Files = append(mm.Files, File{Path: "sfr/report.jws", Role: RoleSFR, Digest: d})
+		out, _ := marshalManifest(mm)
+		os.WriteFile(filepath.Join(dir, ManifestFile), out, 0o644)
+		resign(t, dir, f.key)
+		return dir
+	}
+
+	good := signedSFR(t, t.TempDir(), m.Subject.Digest["sha384"], m.Subject.Digest["sha512"], srp)
+	if s, err := verifyDir(t, add(t, good), trust); err != nil || s.SFR == nil {
+		t.Fatalf("SFR of this binary: %v", err)
+	}
+	if _, err := verifyDir(t, f.dir, trust); !errors.Is(err, ErrMissing) {
+		t.Fatalf("required SFR missing: %v", err)
+	}
+	o, _ := os.ReadFile(filepath.Join(f.other, ManifestFile))
+	om, _ := parseManifest(o)
+	wrongDigest := signedSFR(t, t.TempDir(), om.Subject.Digest["sha384"], om.Subject.Digest["sha512"], srp)
+	_, err = verifyDir(t, add(t, wrongDigest), trust)
+	var le *LinkError
+	if !errors.As(err, &le) || le.Link != "short-form report sfr/report.jws" || !errors.Is(err, ErrSubject) {
+		t.Fatalf("SFR for another digest: %v", err)
+	}
+	wrongKey := signedSFR(t, t.TempDir(), m.Subject.Digest["sha384"], m.Subject.Digest["sha512"], otherSRP)
+	if _, err := verifyDir(t, add(t, wrongKey), trust); !errors.Is(err, ErrSignature) {
+		t.Fatalf("SFR by an unpinned reviewer: %v", err)
+	}
+}
