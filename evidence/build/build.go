@@ -3,6 +3,7 @@ package build
 import (
 	"bytes"
 	"context"
+	"debug/buildinfo"
 	"errors"
 	"fmt"
 	"io"
@@ -59,7 +60,10 @@ type Result struct {
 	GoVersion       string            // `go env GOVERSION`
 	SourceDateEpoch int64
 	Commit          string // git HEAD when in a work tree
-	VCSStamped      bool
+	// VCSStamped reports whether the binary carries vcs.revision, read
+	// back from its build information: cmd/go does not stamp every git
+	// layout (a linked worktree, for one) even with -buildvcs=true.
+	VCSStamped bool
 	FreshCache      bool
 	Started         time.Time
 	Finished        time.Time
@@ -159,7 +163,29 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	for k, v := range r.Digests {
 		r.Reproduced = r.Reproduced && r.SecondDigests[k] == v
 	}
+	stamped, err := stampedRevision(r.Binary)
+	if err != nil {
+		return r, err
+	}
+	if o.VCS == VCSOn && stamped != r.Commit {
+		return r, fmt.Errorf("build: VCS stamping requested but the binary records revision %q, not %s", stamped, r.Commit)
+	}
+	r.VCSStamped = stamped != ""
 	return r, nil
+}
+
+// stampedRevision is the vcs.revision setting of a Go binary, or "".
+func stampedRevision(path string) (string, error) {
+	bi, err := buildinfo.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("build: %w", err)
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "vcs.revision" {
+			return s.Value, nil
+		}
+	}
+	return "", nil
 }
 
 func (r *Result) run(ctx context.Context, dir, out string, o Options, cache string) error {
