@@ -64,9 +64,9 @@ type Result struct {
 	// back from its build information: cmd/go does not stamp every git
 	// layout (a linked worktree, for one) even with -buildvcs=true.
 	VCSStamped bool
-	FreshCache      bool
-	Started         time.Time
-	Finished        time.Time
+	FreshCache bool
+	Started    time.Time
+	Finished   time.Time
 }
 
 // Build builds the package twice and compares the outputs.
