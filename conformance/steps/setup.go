@@ -105,6 +105,11 @@ func (s *Scenario) rawFrame(ctx context.Context, h string) error {
 	if err != nil {
 		return err
 	}
+	return s.sendRaw(ctx, p)
+}
+
+// sendRaw sends one payload on a new raw connection and takes its response.
+func (s *Scenario) sendRaw(ctx context.Context, p []byte) error {
 	c, err := s.raw(ctx)
 	if err != nil {
 		return err

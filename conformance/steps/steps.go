@@ -301,9 +301,9 @@ func (s *Scenario) saveKey(as string) error {
 	if err := s.saveField("key_handle", as); err != nil {
 		return err
 	}
-	for _, f := range []string{"public_key", "masked_key"} {
+	for f, suffix := range map[string]string{"public_key": "_pub", "masked_key": "_masked"} {
 		if v, err := s.responseValue(s.last, f); err == nil && v != absent {
-			s.saved[as+"_"+strings.TrimSuffix(f, "_key")] = v
+			s.saved[as+suffix] = v
 		}
 	}
 	return nil
