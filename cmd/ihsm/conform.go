@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"io/fs"
-	"sort"
 	"strings"
 
 	"github.com/openihsm/openihsm/conformance/driver"
@@ -50,7 +46,7 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("load spec: %w", err)
 	}
-	digest, err := fsDigest(spec.FS)
+	digest, err := runner.Digest(spec.FS)
 	if err != nil {
 		return err
 	}
@@ -91,29 +87,4 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 		return errors.New("the device does not conform (see " + *out + "/conformance-report.json)")
 	}
 	return nil
-}
-
-// fsDigest is sha256 over the sorted file names and contents of fsys.
-func fsDigest(fsys fs.FS) (string, error) {
-	var files []string
-	err := fs.WalkDir(fsys, ".", func(p string, de fs.DirEntry, err error) error {
-		if err == nil && !de.IsDir() {
-			files = append(files, p)
-		}
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	sort.Strings(files)
-	h := sha256.New()
-	for _, f := range files {
-		b, err := fs.ReadFile(fsys, f)
-		if err != nil {
-			return "", err
-		}
-		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
-		h.Write(b)
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"net"
 	"sync/atomic"
 
 	"github.com/openihsm/openihsm/reference-impl/device"
@@ -48,4 +49,12 @@ func (t *InProcess) RoundTrip(ctx context.Context, frame []byte) ([]byte, error)
 func (t *InProcess) Close() error {
 	t.closed.Store(true)
 	return nil
+}
+
+// ServeConn serves one stream connection to ep until the peer closes it or
+// ctx ends, with the framing, pipelining and limits of a socket
+// connection. It lets an embedder hand the server a connection it made
+// itself, such as one end of a net.Pipe.
+func ServeConn(ctx context.Context, ep device.Endpoint, c net.Conn) {
+	newConn(ep, c, wire.MaxFrame, DefaultMaxInFlight).serve(ctx)
 }
