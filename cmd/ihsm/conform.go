@@ -12,20 +12,31 @@ import (
 	"github.com/openihsm/openihsm/conformance/report"
 	"github.com/openihsm/openihsm/conformance/runner"
 	"github.com/openihsm/openihsm/features"
+	"github.com/openihsm/openihsm/reference-impl/refhsm"
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
 )
 
 // runConform runs the conformance suite against a device:
 //
-//	ihsm conform --target unix:///run/hsm/p0.sock[,unix:///run/hsm/p1.sock]
+//	ihsm conform [--target unix:///run/hsm/p0.sock[,unix:///run/hsm/p1.sock]]
 //	    [--control unix:///run/hsm/control.sock] [--implementation implementation.yaml]
 //	    [--profile baseline,pqc] [--out DIR] [--seed N] [--allow-destructive]
 //	    [--concurrency N] [--pin PIN]
+// startEmbedded starts the reference HSM inside this process, attesting
+// this executable as its firmware, the way `ihsm serve` does.
+func startEmbedded() (*refhsm.HSM, error) {
+	version, measurement, err := measureFirmware()
+	if err != nil {
+		return nil, err
+	}
+	return refhsm.Start(refhsm.Options{FirmwareVersion: version, FirmwareMeasurement: measurement})
+}
+
 func runConform(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("conform", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	target := fl.String("target", "", "device endpoint URL per partition, comma-separated: unix:///path, tcp://host:port or exec:adapter")
+	target := fl.String("target", "", "device endpoint URL per partition, comma-separated: unix:///path, tcp://host:port or exec:adapter (default: an embedded reference HSM)")
 	control := fl.String("control", "", "control endpoint URL (unix:///path or tcp://host:port); enables @needs-control scenarios")
 	implPath := fl.String("implementation", "", "implementation.yaml declaring vendor, product, firmware_version, profiles and features")
 	profiles := fl.String("profile", "", "comma-separated profiles to run (default: every claimed profile)")
@@ -37,11 +48,20 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 	if err := fl.Parse(args); err != nil {
 		return exitError{2}
 	}
-	if *target == "" {
-		fmt.Fprintln(stderr, "ihsm conform: --target is required")
-		return exitError{2}
-	}
 	ctx := context.Background()
+	if *target == "" {
+		if *control != "" {
+			fmt.Fprintln(stderr, "ihsm conform: --control needs --target")
+			return exitError{2}
+		}
+		h, err := startEmbedded()
+		if err != nil {
+			return fmt.Errorf("embedded reference HSM: %w", err)
+		}
+		defer h.Close()
+		*target, *control, *destructive = strings.Join(h.Targets(), ","), h.ControlURL(), true
+		fmt.Fprintf(stderr, "ihsm conform: no --target: running against the embedded reference HSM (ephemeral, %d partitions, %s)\n", len(h.Targets()), *target)
+	}
 	sp, err := model.Load(spec.FS)
 	if err != nil {
 		return fmt.Errorf("load spec: %w", err)

@@ -161,7 +161,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	if selected == 0 {
 		return nil, fmt.Errorf("runner: the profiles %v select no scenario", run)
 	}
-	prog := &progress{w: o.Progress, total: selected}
+	prog := newProgress(o.Progress, selected)
 	var cucumber []json.RawMessage
 	for i, pass := range []struct {
 		e    expr
@@ -303,7 +303,7 @@ func runPass(ctx context.Context, o Options, env *steps.Env, e expr, conc int, s
 					v.status, v.message = report.Failed, err.Error()
 				}
 				res.set(p.Uri+"::"+p.Name, v)
-				prog.add(v.status)
+				prog.add(p.Uri+": "+p.Name, v.status)
 				return ctx, nil
 			})
 		},
@@ -334,13 +334,27 @@ func runPass(ctx context.Context, o Options, env *steps.Env, e expr, conc int, s
 	return feats, code, nil
 }
 
+// progress reports a run as it goes: one line rewritten in place on a
+// terminal, otherwise (a CI log) a line per failure and per tenth of the
+// run.
 type progress struct {
 	mu                   sync.Mutex
 	w                    io.Writer
+	tty                  bool
 	total, n, pass, fail int
 }
 
-func (p *progress) add(status string) {
+func newProgress(w io.Writer, total int) *progress {
+	p := &progress{w: w, total: total}
+	if f, ok := w.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			p.tty = true
+		}
+	}
+	return p
+}
+
+func (p *progress) add(name, status string) {
 	if p == nil || p.w == nil {
 		return
 	}
@@ -352,11 +366,24 @@ func (p *progress) add(status string) {
 	} else {
 		p.fail++
 	}
-	fmt.Fprintf(p.w, "\rconform: %d/%d scenarios, %d passed, %d failed", p.n, p.total, p.pass, p.fail)
+	line := fmt.Sprintf("conform: %d/%d scenarios, %d passed, %d failed", p.n, p.total, p.pass, p.fail)
+	switch {
+	case p.tty && status != report.Passed:
+		fmt.Fprintf(p.w, "\r\033[K%s %s\n%s", status, name, line)
+	case p.tty:
+		fmt.Fprintf(p.w, "\r\033[K%s", line)
+	default:
+		if status != report.Passed {
+			fmt.Fprintf(p.w, "%s %s\n", status, name)
+		}
+		if step := max(p.total/10, 1); p.n%step == 0 || p.n == p.total {
+			fmt.Fprintln(p.w, line)
+		}
+	}
 }
 
 func (p *progress) done() {
-	if p != nil && p.w != nil {
+	if p != nil && p.w != nil && p.tty {
 		fmt.Fprintln(p.w)
 	}
 }
