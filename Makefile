@@ -28,6 +28,11 @@ bench:
 	$(GO) test -run '^$$' -bench 'BenchmarkSignP256' -benchtime 2s ./reference-impl/device
 	$(GO) test -run '^$$' -bench 'RoundTrip' ./spec/wire
 
+# The conformance suite against the reference HSM once per deliberate
+# defect; fails if any defect goes uncaught.
+mutants:
+	$(GO) run ./cmd/ihsm mutants --out $(OUT)/mutants
+
 # One minute of each fuzz target of outside input.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRoundTrip -fuzztime 60s ./spec/wire

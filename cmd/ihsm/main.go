@@ -31,6 +31,7 @@ func commands() map[string]command {
 		"evidence":  {"keygen; build and verify signed release evidence offline", runEvidence},
 		"serve":     {"serve the reference HSM on local sockets", runServe},
 		"conform":   {"run the conformance suite against a device", runConform},
+		"mutants":   {"show the conformance suite catches every deliberate defect of the reference HSM", runMutants},
 		"spec":      {"lint and diff the machine-readable spec", runSpec},
 		"site":      {"build and serve the documentation site", runSite},
 		"version":   {"print the spec version and API revision", runVersion},
