@@ -17,12 +17,6 @@ import (
 	"github.com/openihsm/openihsm/spec/model"
 )
 
-// runConform runs the conformance suite against a device:
-//
-//	ihsm conform [--target unix:///run/hsm/p0.sock[,unix:///run/hsm/p1.sock]]
-//	    [--control unix:///run/hsm/control.sock] [--implementation implementation.yaml]
-//	    [--profile baseline,pqc] [--out DIR] [--seed N] [--allow-destructive]
-//	    [--concurrency N] [--pin PIN]
 // startEmbedded starts the reference HSM inside this process, attesting
 // this executable as its firmware, the way `ihsm serve` does.
 func startEmbedded() (*refhsm.HSM, error) {
@@ -33,6 +27,12 @@ func startEmbedded() (*refhsm.HSM, error) {
 	return refhsm.Start(refhsm.Options{FirmwareVersion: version, FirmwareMeasurement: measurement})
 }
 
+// runConform runs the conformance suite against a device:
+//
+//	ihsm conform [--target unix:///run/hsm/p0.sock[,unix:///run/hsm/p1.sock]]
+//	    [--control unix:///run/hsm/control.sock] [--implementation implementation.yaml]
+//	    [--profile baseline,pqc] [--out DIR] [--seed N] [--allow-destructive]
+//	    [--concurrency N] [--pin PIN]
 func runConform(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("conform", flag.ContinueOnError)
 	fl.SetOutput(stderr)
