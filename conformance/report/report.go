@@ -59,6 +59,10 @@ type Implementation struct {
 	FirmwareVersion string   `json:"firmware_version"`
 	Profiles        []string `json:"profiles"`
 	Features        []string `json:"features"`
+	// FirmwareMeasurement is "sha384:" and the hex firmware measurement
+	// of a device attestation verified against the device's certificate
+	// chain during the run; empty when the device does not attest.
+	FirmwareMeasurement string `json:"firmware_measurement,omitempty"`
 }
 
 // ProfileResult tallies the scenarios of one profile.

@@ -3,6 +3,7 @@ package runner
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"slices"
@@ -127,10 +128,17 @@ func checkImplementation(ctx context.Context, env *steps.Env, o Options) (report
 			problems = append(problems, fmt.Sprintf("feature %s is claimed but the device's GetCapabilities does not report it", f))
 		}
 	}
-	sort.Strings(problems)
 	out := report.Implementation{
 		Vendor: im.Vendor, Product: im.Product, FirmwareVersion: im.FirmwareVersion,
 		Profiles: append([]string{}, im.Profiles...), Features: append([]string{}, im.Features...),
 	}
+	if slices.Contains(devFeatures, "attest.device") {
+		if dr, err := env.DeviceAttestation(ctx); err != nil {
+			problems = append(problems, err.Error())
+		} else {
+			out.FirmwareMeasurement = "sha384:" + hex.EncodeToString(dr.FirmwareMeasurement)
+		}
+	}
+	sort.Strings(problems)
 	return out, claimed, problems
 }

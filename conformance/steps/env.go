@@ -3,9 +3,10 @@ package steps
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
-	"github.com/openihsm/openihsm/spec/rc"
 	"io/fs"
 	"sync"
 
@@ -13,7 +14,9 @@ import (
 
 	"github.com/openihsm/openihsm/conformance/driver"
 	"github.com/openihsm/openihsm/conformance/transcript"
+	"github.com/openihsm/openihsm/spec/client"
 	"github.com/openihsm/openihsm/spec/model"
+	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/wire"
 )
 
@@ -109,4 +112,58 @@ func (e *Env) Query(ctx context.Context, command string) (map[string]any, rc.Cod
 		return nil, s.last.status, fmt.Errorf("%s: %w", command, s.last.problem)
 	}
 	return s.last.fields, s.last.status, nil
+}
+
+// DeviceAttestation asks partition 0 for the certificate chain and a
+// device attestation bound to a fresh nonce, and verifies the report
+// against the chain (spec: GetDeviceAttestation). The runner records the
+// attested firmware measurement, so that evidence can tie the run to the
+// binary it tested.
+func (e *Env) DeviceAttestation(ctx context.Context) (*client.DeviceReport, error) {
+	s := newScenario(e, "implementation check", nil)
+	defer s.dropConns()
+	get := func(command string, table map[string]string) error {
+		cmd, err := s.command(command)
+		if err != nil {
+			return err
+		}
+		if err := s.send(ctx, cmd, table, sendMode{}); err != nil {
+			return err
+		}
+		if s.last.problem != nil {
+			return fmt.Errorf("%s: %w", command, s.last.problem)
+		}
+		if s.last.status != rc.Success {
+			return fmt.Errorf("%s: status %s", command, statusName(s.last.status))
+		}
+		return nil
+	}
+	if err := get("GetCertificateChain", nil); err != nil {
+		return nil, err
+	}
+	v, err := s.responseValue(s.last, "certificates")
+	if err != nil {
+		return nil, err
+	}
+	list, _ := v.([]any)
+	var chain [][]byte
+	for _, c := range list {
+		if b, ok := c.([]byte); ok {
+			chain = append(chain, b)
+		}
+	}
+	nonce := make([]byte, 32)
+	rand.Read(nonce)
+	if err := get("GetDeviceAttestation", map[string]string{"report_data": "hex:" + hex.EncodeToString(nonce)}); err != nil {
+		return nil, err
+	}
+	report, err := s.fieldBytes(s.last, "report")
+	if err != nil {
+		return nil, err
+	}
+	r, _, err := client.VerifyDeviceAttestation(report, chain, client.WithReportData(nonce))
+	if err != nil {
+		return nil, fmt.Errorf("device attestation: %w", err)
+	}
+	return r, nil
 }
