@@ -106,6 +106,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	st(`^the credential key signature verifies against the certificate chain$`, with(func(ctx context.Context, s *Scenario) error { return s.verifyCredentialKey(ctx) }))
 	st(`^the attestation report verifies against the certificate chain$`, with(func(ctx context.Context, s *Scenario) error { return s.verifyReport(ctx) }))
 	st(`^the signature verifies with the public key of @(\w+)$`, with1(func(ctx context.Context, s *Scenario, n string) error { return s.verifySignature(n) }))
+	registerSession(st)
 }
 
 func with(fn func(context.Context, *Scenario) error) func(context.Context) error {
