@@ -38,6 +38,7 @@ import (
 //	When I save the credential key exchange as @<x>
 //	When I send <Command> with the credential key exchange @<x>[ and a wrong PIN]
 //	When I renegotiate the session|session id <n>       ReopenSession, the session named in the body
+//	When I save the suite PIN as @<v>                   the run's PIN, for ChangePin tables
 //	When I fail the PIN check of <Command> <n> time(s)
 //	When I pipeline <Command>, <Command> and <Command> on one connection
 //	Then every pipelined response echoes the opcode and request id of its request
@@ -114,6 +115,11 @@ func registerSession(st func(string, any)) {
 				o.sessionID = uint32(n)
 			}
 			return s.sendCredential(ctx, "ReopenSession", o)
+		}))
+	st(`^I save the suite PIN as @(\w+)$`,
+		with1(func(ctx context.Context, s *Scenario, name string) error {
+			s.saved[name] = slices.Clone(s.env.PIN)
+			return nil
 		}))
 	st(`^I fail the PIN check of (\w+) (\d+) times?$`,
 		with2(func(ctx context.Context, s *Scenario, cmd, n string) error { return s.failPIN(ctx, cmd, n) }))
@@ -571,7 +577,9 @@ func (s *Scenario) sendCredential(ctx context.Context, name string, o credOpts) 
 		return err
 	}
 	if x := s.last; x.status == rc.Success && x.fields != nil {
-		return s.openedSession(cmd, x, kC2D, kD2C, s.cur[s.part])
+		// A new session takes the unnamed slot, as with send;
+		// ReopenSession keeps the current session's name.
+		return s.openedSession(cmd, x, kC2D, kD2C, "")
 	}
 	return nil
 }
