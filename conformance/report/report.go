@@ -103,11 +103,16 @@ type Scenario struct {
 // VectorTally counts the known-answer and negative vectors of one file run
 // through the device.
 type VectorTally struct {
-	Source  string `json:"source"` // e.g. wycheproof/ecdsa_secp256r1_sha256_test.json
+	Source  string `json:"source"`           // e.g. wycheproof/ecdsa_secp256r1_sha256_test.json
+	Family  string `json:"family,omitempty"` // e.g. ECDSA, AES-GCM
 	Total   int    `json:"total"`
 	Passed  int    `json:"passed"`
 	Failed  int    `json:"failed"`
-	Skipped int    `json:"skipped"` // vectors outside the device's claimed capabilities
+	Skipped int    `json:"skipped"` // vectors the device does not claim or the API cannot express
+	// Notes give the reasons for the skipped vectors, with their counts.
+	Notes []string `json:"notes,omitempty"`
+	// Failures name each failing vector ("tcId 17: invalid tag decrypted").
+	Failures []string `json:"failures,omitempty"`
 }
 
 // Transcript points at the hash-chained frame transcript.
