@@ -22,6 +22,7 @@ import (
 	"github.com/openihsm/openihsm/conformance/report"
 	"github.com/openihsm/openihsm/conformance/steps"
 	"github.com/openihsm/openihsm/conformance/transcript"
+	"github.com/openihsm/openihsm/conformance/vectors"
 	"github.com/openihsm/openihsm/spec/model"
 )
 
@@ -42,6 +43,9 @@ type Options struct {
 	Concurrency      int
 	PIN              []byte
 	Progress         io.Writer // live progress line; nil for none
+	// SkipVectors leaves out the known-answer and negative vectors
+	// (conformance/vectors), which otherwise run after the scenarios.
+	SkipVectors bool
 }
 
 // Tags of the suite.
@@ -201,6 +205,9 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 			Status: res.status, DurationMS: res.ms, Message: res.message,
 		})
 	}
+	if !o.SkipVectors {
+		r.Vectors, r.Problems = runVectors(ctx, o, env.PIN, rec, r.Problems)
+	}
 	if err := rec.Flush(); err != nil {
 		return nil, fmt.Errorf("transcript: %w", err)
 	}
@@ -221,6 +228,22 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// runVectors runs the vectors on partition 0 after the scenarios, so
+// they share no partition state with them; a failing file becomes a
+// problem naming its first failing vector.
+func runVectors(ctx context.Context, o Options, pin []byte, rec *transcript.Recorder, problems []string) ([]report.VectorTally, []string) {
+	res, err := vectors.Run(ctx, vectors.Options{Driver: o.Driver, PIN: pin, Recorder: rec})
+	if err != nil {
+		return nil, append(problems, err.Error())
+	}
+	for _, t := range res.Tallies {
+		if len(t.Failures) > 0 {
+			problems = append(problems, fmt.Sprintf("vectors: %s: %d failed, first %s", t.Source, t.Failed, t.Failures[0]))
+		}
+	}
+	return res.Tallies, problems
 }
 
 func profileOf(p Pickle, profiles map[string]bool) string {
