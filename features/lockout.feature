@@ -5,7 +5,8 @@ Feature: PIN lockout
   1024 s. A correct PIN after the backoff resets the counter; the counter
   and the lockout survive a power cycle; other partitions are unaffected.
   Every scenario ends with the counter reset, so later scenarios can open
-  sessions.
+  sessions, and with the clock set back, so that certificates issued later
+  are valid at once.
 
   Background:
     Given a provisioned partition
@@ -23,6 +24,7 @@ Feature: PIN lockout
     Then the response field partition_state is Provisioned
     When I send OpenSession
     Then the status is Success
+    And the clock goes back by 1s
 
   @baseline @serial @needs-control @IHSM-PRV-009
   Scenario: A locked-out partition does not check the PIN, right or wrong
@@ -35,6 +37,7 @@ Feature: PIN lockout
     When the clock advances by 1s
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 1s
 
   @baseline @serial @needs-control @IHSM-PRV-010
   Scenario: The backoff doubles with each further failure and a correct PIN resets the counter
@@ -52,6 +55,7 @@ Feature: PIN lockout
     When I fail the PIN check of OpenSession 4 times
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 3s
 
   @baseline @serial @needs-control @IHSM-PRV-010
   Scenario: The backoff stops doubling at 1024 seconds
@@ -86,6 +90,7 @@ Feature: PIN lockout
     When the clock advances by 2s
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 3072s
 
   @baseline @serial @needs-control @IHSM-PRV-017
   Scenario: A lockout refuses ChangePin while sessions opened before keep working
@@ -101,6 +106,7 @@ Feature: PIN lockout
     When the clock advances by 1s
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 1s
 
   @baseline @serial @needs-control @IHSM-PRV-009 @IHSM-PRV-017
   Scenario: Wrong current PINs at ChangePin count towards the lockout
@@ -111,6 +117,7 @@ Feature: PIN lockout
     When the clock advances by 1s
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 1s
 
   @baseline @serial @needs-control @IHSM-PRV-011 @IHSM-SES-005
   Scenario: The failure counter and the lockout survive a power cycle
@@ -128,6 +135,7 @@ Feature: PIN lockout
     When the clock advances by 1s
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 1s
 
   @baseline @serial @needs-control @two-partitions @IHSM-PAR-007
   Scenario: A lockout of one partition leaves the other partition's PIN checks and sessions alone
@@ -149,6 +157,7 @@ Feature: PIN lockout
     And the clock advances by 1s
     And I send OpenSession
     Then the status is Success
+    And the clock goes back by 1s
 
   @migration @serial @needs-control @IHSM-PRV-017 @IHSM-SES-010
   Scenario: A lockout refuses ReopenSession of a migrated session until the backoff ends
@@ -165,3 +174,4 @@ Feature: PIN lockout
     Then the status is Success
     When I send ListKeys
     Then the status is Success
+    And the clock goes back by 1s

@@ -39,6 +39,7 @@ import (
 //	When I send <Command> with the credential key exchange @<x>[ and a wrong PIN]
 //	When I renegotiate the session|session id <n>       ReopenSession, the session named in the body
 //	When I save the suite PIN as @<v>                   the run's PIN, for ChangePin tables
+//	When the clock goes back by <n>ms|s|m               undoes an advance, so certificates a later reset issues are valid now
 //	When I fail the PIN check of <Command> <n> time(s)
 //	When I pipeline <Command>, <Command> and <Command> on one connection
 //	Then every pipelined response echoes the opcode and request id of its request
@@ -121,6 +122,8 @@ func registerSession(st func(string, any)) {
 			s.saved[name] = slices.Clone(s.env.PIN)
 			return nil
 		}))
+	st(`^the clock goes back by (\d+(?:ms|s|m))$`,
+		with1(func(ctx context.Context, s *Scenario, d string) error { return s.control(ctx, "clock", "-"+d) }))
 	st(`^I fail the PIN check of (\w+) (\d+) times?$`,
 		with2(func(ctx context.Context, s *Scenario, cmd, n string) error { return s.failPIN(ctx, cmd, n) }))
 
