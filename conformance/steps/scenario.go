@@ -278,9 +278,8 @@ func (s *Scenario) send(ctx context.Context, cmd *model.Command, table map[strin
 			h.SessionID = se.id
 		}
 	}
-	if cmd != nil && cmd.Name == "ReopenSession" && se != nil {
-		h.SessionID = se.id
-	}
+	// ReopenSession names its session in the body only: an opening
+	// command never carries a header session id (spec: wire.yaml).
 	if m.sessionID != 0 {
 		h.SessionID = m.sessionID
 	}
@@ -538,7 +537,13 @@ func (s *Scenario) openedSession(cmd *model.Command, x *exchange, kC2D, kD2C []b
 		name = s.cur[s.part]
 	}
 	se := &session{part: s.part, id: sid, c2d: c2d, d2c: d2c}
-	s.sessions[sessionKey(s.part, name)] = se
+	key := sessionKey(s.part, name)
+	if old := s.sessions[key]; old != nil && old.id != sid {
+		// A new session under a name in use: the old one stays tracked
+		// under its id, so the scenario's cleanup still closes it.
+		s.sessions[sessionKey(s.part, fmt.Sprintf("%s#%d", name, old.id))] = old
+	}
+	s.sessions[key] = se
 	s.cur[s.part] = name
 	x.opened = se
 	return nil

@@ -315,9 +315,16 @@ func (c *call) zeroize() (wire.Message, error) {
 	}
 	if c.bp == nil {
 		// The boundary failed its power-on self-tests before it loaded
-		// the partitions: there is nothing in memory to zeroize, and the
-		// persistent state is out of reach until a power cycle.
-		return nil, rc.DeviceNotOperational
+		// the partitions: nothing is in memory, and the partition's
+		// persistent record is erased without cryptography
+		// (IHSM-TMP-005).
+		if c.pw.mod == nil {
+			return nil, rc.DeviceNotOperational
+		}
+		if err := c.pw.mod.ErasePartition(c.p.index); err != nil {
+			return nil, err
+		}
+		return &wire.ZeroizeResponse{}, nil
 	}
 	c.p.credMu.Lock()
 	c.p.nonce = nil

@@ -70,6 +70,7 @@ type Options struct {
 // Module is the security boundary of one device.
 type Module struct {
 	opts  Options
+	store Store
 	vault *vault.Vault
 	tests *selftest.Registry
 
@@ -113,7 +114,7 @@ func Open(store Store, opts Options) (*Module, error) {
 	if opts.PINIterations <= 0 {
 		opts.PINIterations = 20000
 	}
-	m := &Module{opts: opts, tests: selftest.New(opts.SelfTest)}
+	m := &Module{opts: opts, store: store, tests: selftest.New(opts.SelfTest)}
 	m.state.Store(uint32(StateSelfTest))
 	if err := m.tests.Run(); err != nil {
 		m.enterError(err)
@@ -340,6 +341,28 @@ func (m *Module) Partition(i int) (*Partition, error) {
 		return nil, fmt.Errorf("%w: no partition %d", ErrInvalidArgument, i)
 	}
 	return m.parts[i], nil
+}
+
+// ErasePartition zeroizes partition i while the module is in the Error
+// state from its power-on self-tests, when no partition was loaded: the
+// partition's persistent record (credential, PIN verifier, masking and
+// unwrapping keys) is erased without using any algorithm, so the partition
+// comes back Unprovisioned, with a new masking key, at the next power-on
+// (IHSM-TMP-005).
+func (m *Module) ErasePartition(i int) error {
+	if i < 0 || i >= m.opts.Partitions {
+		return fmt.Errorf("%w: no partition %d", ErrInvalidArgument, i)
+	}
+	m.mu.RLock()
+	loaded := len(m.parts) > 0
+	m.mu.RUnlock()
+	if loaded {
+		return fmt.Errorf("%w: partition %d is loaded; zeroize it through its Partition", ErrInvalidArgument, i)
+	}
+	if s := m.State(); s == StateTampered || s == StateZeroized {
+		return m.check()
+	}
+	return vault.Erase(m.store, partitionRecordName(i))
 }
 
 // ZeroizeAll destroys every key, session and secret of every partition and

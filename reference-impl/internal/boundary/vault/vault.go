@@ -132,10 +132,24 @@ func (v *Vault) Put(name string, plaintext []byte) error {
 	return v.store.Write(name, out)
 }
 
-// Get reads and authenticates record name. An absent record is ErrNoRecord.
+// tombstone replaces an erased record. It is shorter than any sealed
+// record, so it can never be mistaken for one.
+var tombstone = []byte("IHSZ")
+
+// Erase overwrites record name with a tombstone, which Get reports as
+// ErrNoRecord. It uses no cryptography, so a device whose self-tests failed
+// (and which may not use its algorithms) can still zeroize (FIPS 140-3
+// §7.9.7); an erased record is no more than a deleted one, which the store
+// could lose anyway.
+func Erase(store Store, name string) error {
+	return store.Write(name, tombstone)
+}
+
+// Get reads and authenticates record name. An absent or erased record is
+// ErrNoRecord.
 func (v *Vault) Get(name string) (*secret.Bytes, error) {
 	b, err := v.store.Read(name)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || (err == nil && bytes.Equal(b, tombstone)) {
 		return nil, ErrNoRecord
 	}
 	if err != nil {

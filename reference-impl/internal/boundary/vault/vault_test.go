@@ -109,3 +109,26 @@ func TestRoundTripAndRefusals(t *testing.T) {
 		t.Fatal("short caller fuse accepted")
 	}
 }
+
+func TestEraseReadsAsNoRecord(t *testing.T) {
+	st := newMem()
+	v, _, err := Open(st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Put("partition-0", []byte("credential")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Erase(st, "partition-0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Get("partition-0"); !errors.Is(err, ErrNoRecord) {
+		t.Fatalf("erased record: %v, want ErrNoRecord", err)
+	}
+	if err := v.Put("partition-0", []byte("again")); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := v.Get("partition-0"); err != nil || string(b.Expose()) != "again" {
+		t.Fatalf("record written after erasure: %v", err)
+	}
+}
