@@ -196,3 +196,27 @@ Feature: Device lifecycle through the control channel
     And the response field partition_state is Unprovisioned
     Given a provisioned partition
     And an open session as "after"
+
+  @baseline @destructive @serial @needs-control @IHSM-TMP-004
+  Scenario: Zeroizing every partition through the control channel leaves the device Zeroized, also after a restart
+    Given a provisioned partition
+    And an open session
+    And a key of kind EccP256 with usage Sign as @k
+    When the device is zeroized
+    And I send GetDeviceInfo
+    Then the status is Success
+    And the response field device_state is Zeroized
+    When I send GetCredentialKey
+    Then the status is DeviceZeroized
+    When I switch to partition B
+    And I send GetCredentialKey
+    Then the status is DeviceZeroized
+    When the device is power-cycled
+    And I send GetDeviceInfo
+    Then the response field device_state is Zeroized
+    When I send GetCertificateChain
+    Then the status is DeviceZeroized
+    When the device is reset
+    And I send GetDeviceInfo
+    Then the response field device_state is Operational
+    And the response field partition_state is Unprovisioned

@@ -115,6 +115,11 @@ func (c *RemoteControl) Tamper(ctx context.Context) error {
 	return c.do(ctx, controlRequest{Op: "tamper"})
 }
 
+// ZeroizeAll implements Control.
+func (c *RemoteControl) ZeroizeAll(ctx context.Context) error {
+	return c.do(ctx, controlRequest{Op: "zeroize-all"})
+}
+
 // Migrate implements Control.
 func (c *RemoteControl) Migrate(ctx context.Context) error {
 	return c.do(ctx, controlRequest{Op: "migrate"})

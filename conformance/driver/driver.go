@@ -39,6 +39,9 @@ type Control interface {
 	PowerCycle(ctx context.Context) error
 	// Tamper signals a tamper event.
 	Tamper(ctx context.Context) error
+	// ZeroizeAll zeroizes every partition and the device identity, the
+	// way a decommissioning operator would: the device enters Zeroized.
+	ZeroizeAll(ctx context.Context) error
 	// Migrate moves the device's live state to another host: open sessions
 	// then need ReopenSession.
 	Migrate(ctx context.Context) error

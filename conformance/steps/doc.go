@@ -39,7 +39,7 @@
 //
 // Control (only in @needs-control scenarios):
 //
-//	When the device is power-cycled|tampered|migrated|reset
+//	When the device is power-cycled|tampered|migrated|reset|zeroized
 //	When the clock advances by <n>ms|s|m
 //	When the self-test "<name>" is forced to fail
 //

@@ -89,7 +89,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	}))
 
 	// Control.
-	st(`^the device is (power-cycled|tampered|migrated|reset)$`, with1(func(ctx context.Context, s *Scenario, ev string) error { return s.control(ctx, ev, "") }))
+	st(`^the device is (power-cycled|tampered|migrated|reset|zeroized)$`, with1(func(ctx context.Context, s *Scenario, ev string) error { return s.control(ctx, ev, "") }))
 	st(`^the clock advances by (\d+(?:ms|s|m))$`, with1(func(ctx context.Context, s *Scenario, d string) error { return s.control(ctx, "clock", d) }))
 	st(`^the self-test "([^"]+)" is forced to fail$`, with1(func(ctx context.Context, s *Scenario, n string) error { return s.control(ctx, "self-test", n) }))
 
@@ -353,6 +353,8 @@ func (s *Scenario) control(ctx context.Context, ev, arg string) error {
 		err = c.Migrate(ctx)
 	case "reset":
 		err = c.Reset(ctx)
+	case "zeroized":
+		err = c.ZeroizeAll(ctx)
 	case "clock":
 		var d time.Duration
 		d, err = time.ParseDuration(arg)

@@ -172,6 +172,10 @@ func (p *inProcess) Tamper(ctx context.Context) error {
 	return p.do(ctx, control.Request{Op: control.OpTamper})
 }
 
+func (p *inProcess) ZeroizeAll(ctx context.Context) error {
+	return p.do(ctx, control.Request{Op: control.OpZeroizeAll})
+}
+
 func (p *inProcess) Migrate(ctx context.Context) error {
 	return p.do(ctx, control.Request{Op: control.OpMigrate})
 }
