@@ -1,9 +1,123 @@
 #!/usr/bin/env bash
-# The main job of OpenIHSM, end to end, on the embedded reference HSM.
+# The main job of OpenIHSM, end to end, on the reference HSM:
+#   spec lint -> reproducible build of the device -> the device serves on
+#   Unix sockets -> conformance suite against it -> mutation run of the
+#   suite -> short-form report for the binary -> signed evidence (SBOM,
+#   provenance, test results, SFR) -> offline verification, including
+#   the running device's attested firmware -> documentation site.
+# Usage: scripts/demo.sh [OUT]   (default: out)
 set -euo pipefail
+cd "$(dirname "$0")/.."
 out=${1:-out}
-mkdir -p "$out"
 ihsm=./bin/ihsm
+[ -x "$ihsm" ] || { echo "demo: $ihsm missing; run make demo" >&2; exit 1; }
 
-echo "== spec: lint"
+# Every run starts from nothing: outputs of an earlier run are replaced.
+for d in keys stage conformance mutants evidence site run; do rm -rf "${out:?}/$d"; done
+mkdir -p "$out/keys" "$out/run"
+out=$(cd "$out" && pwd)
+
+# The demo's signing keys are made here and protected with a fixed,
+# public password: they show the chain, they vouch for nothing.
+export COSIGN_PASSWORD=openihsm-demo
+
+step() { printf '\n== %s\n' "$*"; }
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# start_device NAME BINARY: serves an ephemeral reference HSM with two
+# partitions and a control socket under $out/run/NAME, and waits for it.
+start_device() {
+	local name=$1 bin=$2 dir=$out/run/$1
+	mkdir -p "$dir"
+	"$bin" serve --ephemeral --partitions 2 --socket-dir "$dir/sock" >"$dir/serve.log" 2>&1 &
+	pids+=($!)
+	for _ in $(seq 100); do
+		grep -q '^ready$' "$dir/serve.log" && return 0
+		kill -0 "${pids[-1]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "demo: device $name did not start:" >&2
+	cat "$dir/serve.log" >&2
+	exit 1
+}
+
+step "spec: lint"
 "$ihsm" spec lint spec
+
+step "keys: evidence producer and demo reviewer"
+"$ihsm" evidence keygen --out "$out/keys/producer"
+"$ihsm" evidence keygen --out "$out/keys/reviewer"
+
+step "build: the reference HSM, twice, reproducibly"
+"$ihsm" evidence build --out "$out/stage" --key "$out/keys/producer.key"
+device_bin=$out/stage/bin/ihsm
+device_sha384=$(sha384sum "$device_bin" | cut -d' ' -f1)
+
+step "device: the built binary serves two partitions on Unix sockets"
+start_device conformance "$device_bin"
+sock=$out/run/conformance/sock
+cat "$out/run/conformance/serve.log"
+
+step "conformance: the suite against the device over its sockets"
+"$ihsm" conform \
+	--target "unix://$sock/partition-0.sock,unix://$sock/partition-1.sock" \
+	--control "unix://$sock/control.sock" --allow-destructive \
+	--out "$out/conformance"
+measured=$(sed -n 's/.*"firmware_measurement": "sha384:\([0-9a-f]*\)".*/\1/p' "$out/conformance/conformance-report.json")
+if [ "$measured" != "$device_sha384" ]; then
+	echo "demo: the device attested firmware $measured, the built binary is $device_sha384" >&2
+	exit 1
+fi
+echo "the device attested firmware sha384:$measured, the built binary"
+
+step "mutants: the suite catches every deliberate defect of the reference HSM"
+"$ihsm" mutants --out "$out/mutants"
+
+step "short-form report: a self-issued demo review of the binary"
+"$ihsm" sfr create --vendor OpenIHSM --product "OpenIHSM reference HSM" \
+	--fw-version "$(sed -n 's/^firmware \([^ ]*\) .*/\1/p' "$out/run/conformance/serve.log")" \
+	--srp "OpenIHSM demo reviewer (self-issued, not an OCP SAFE review)" \
+	--fw-file "$device_bin" --format corim --out "$out/keys/sfr.corim"
+"$ihsm" sfr sign --key "$out/keys/reviewer.key" --in "$out/keys/sfr.corim" --format corim --out "$out/keys/sfr.cose"
+
+step "evidence: rebuild (same digest), SBOM, provenance, test results, SFR, signed manifest"
+"$ihsm" evidence build --out "$out/evidence" --key "$out/keys/producer.key" \
+	--conformance-report "$out/conformance/conformance-report.json" \
+	--transcript "$out/conformance/transcript.jsonl" \
+	--sfr "$out/keys/sfr.cose"
+if ! cmp -s "$device_bin" "$out/evidence/bin/ihsm"; then
+	echo "demo: the evidence build differs from the binary the suite tested (did the source change during the run?)" >&2
+	exit 1
+fi
+
+step "verify: the evidence offline, and the running device's attested firmware"
+cat >"$out/keys/trust.yaml" <<EOF
+# The demo's trust policy: the keys were made by this run.
+producers:
+  keys: [producer.pub]
+sfr_signers:
+  keys: [reviewer.pub]
+require_sfr: true
+required_tests: [reproducible-build, conformance]
+EOF
+start_device attested "$out/evidence/bin/ihsm"
+"$ihsm" evidence verify "$out/evidence" --trust "$out/keys/trust.yaml" \
+	--device "unix://$out/run/attested/sock/partition-0.sock"
+
+step "site: the spec, the conformance results and the evidence"
+"$ihsm" site build --out "$out/site" --conformance "$out/conformance" --evidence "$out/evidence"
+
+cleanup
+trap - EXIT
+step "done"
+cat <<EOF
+conformance report  $out/conformance/conformance-report.json
+mutation run        $out/mutants/mutants.md
+evidence            $out/evidence (verified against $out/keys/trust.yaml)
+site                file://$out/site/index.html   (or: $ihsm site serve --dir $out/site)
+EOF
