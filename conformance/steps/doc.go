@@ -53,8 +53,60 @@
 //	Then the response field <f> contains|does not contain <value>
 //	Then I save the key handle as @k / Then I save field <f> as @v
 //	Then the credential key signature verifies against the certificate chain
+//	Then the signature verifies with the public key of @k   offline: Go crypto, circl for ML-DSA-65
+//
+// Values, series of requests, lists, public keys, capabilities and limits
+// (key_steps.go):
+//
+//	Given the bytes <value> as @v                 e.g. random:32, kept for later steps
+//	Given a new tag as @t                         a tag no other scenario of the run uses
+//	Given @v is @w with byte <n> flipped          n counts from the end when negative
+//	Given @v is @w truncated to <n> bytes
+//	Given @v is @w with <value> appended
+//	When I send <Command> with the body <value>   those body bytes, sealed for an in-session command
+//	When I send <Command> with each byte of its <field> altered in turn, with:
+//	Then every status is one of <Status>[, <Status>...]
+//	When I create keys up to the limit            (@serial) GenerateKey until the partition holds max_keys
+//	When I send <Command> to partition <P> in session "<s>"
+//	Then the entry of <list> holding <value> has <list> <value>
+//	Then the response field <f> holds a public key of kind <Kind>
+//	Then the response field <f> equals the spec limit <limit>
+//	Then the response field <f> differs from <value>
+//	Then the response field <f> contains every mandatory feature of profile <p>
+//	Then every item of the response field <f> is a feature of the spec
+//	Then the status is Success if the device declares <value> in <field>, otherwise <Status>
+//
+// Key material the suite makes and checks against an independent
+// implementation (material.go); a device-held secret is compared through
+// a key derived from it on both sides, never exported:
+//
+//	Given key material of kind <Kind>[ from <value>] as @m      saves @m_pub and, for ECC, @m_point
+//	Given the key material @m wrapped for the partition as @w
+//	Given the <Algorithm> signature of <value> by @m as @sig
+//	Given the <AesGcm|AesCbc|RsaOaepSha256|RsaOaepSha384> encryption of <value> under @m[ with iv <v>][ and aad <v>] as @c
+//	Given the <HKDF|KBKDF>-<Sha256|Sha384|Sha512> of @m with <salt|label> <v> and <info|context> <v> as <Kind> key material @d
+//	Given the ECDH secret of @m and the public key of @k as key material @z
+//	Given the ML-KEM-768 encapsulation to the public key of @k as @c and key material @z
+//	Given the ML-KEM-768 decapsulation of <value> by @m as key material @z
+//	Then the response field <f> matches the HMAC of <value> under @m
+//	Then the response field <f> matches the <AesGcm|AesCbc> encryption of <value> under @m with iv <v>[ and aad <v>]
+//	Then the response field <f> decrypts with <Algorithm> under @m[ with iv <v>][ and aad <v>] to <value>
+//	Then the key @k holds|does not hold the key material @m
+//
+// Masked keys, by the field names of architecture/masked-key.yaml
+// (masked.go):
+//
+//	Then @m is a well-formed masked key of this partition
+//	Then the masked key @m has <field> <value>
+//	Given @v is the masked key @m with <field> set to <value>
+//
+// Attestation (attest_steps.go; reports are verified with spec/client):
+//
+//	Then the response holds the certificate chain root first, each certificate signed by the one before
+//	Then the attestation key certificate carries the firmware version <value> and a SHA-384 measurement
+//	When I save the firmware measurement of the attestation key certificate as @v
 //	Then the attestation report verifies against the certificate chain
-//	Then the signature verifies with the public key of @k
+//	Then the report field <f> is <value>      payload fields by the names of the command's description
 //
 // Every response is also checked automatically, after every step, against
 // the spec's JSON Schema for it (wire.SchemaFS, through wire.ToJSON), and
@@ -69,7 +121,7 @@
 //	text:abc        text (a bare word is also text for a text field)
 //	42, 0x2a        integers
 //	EccP256         an enum value by its spec name
-//	Sign|Verify     flags by their spec names; none is 0
+//	Sign|Verify     flags by their spec names; none is 0; Sign,Verify in a table, where | parts cells
 //	@k1             a value saved earlier
 //	absent          leave the field out
 package steps

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"sync"
+	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
@@ -40,6 +41,11 @@ type Env struct {
 	// device keeps one outstanding GetCredentialKey nonce per endpoint,
 	// so two scenarios authenticating at once would consume each other's.
 	credMu []sync.Mutex
+
+	// tags hands out tags no two scenarios of the run share (tags are
+	// unique in a partition, spec: IHSM-KEY-004), from a random start so
+	// that keys a previous run left behind are unlikely to hold them.
+	tags atomic.Uint32
 }
 
 // NewEnv returns the shared environment of a run. rec may be nil.
@@ -54,11 +60,24 @@ func NewEnv(spec *model.Spec, d driver.Driver, rec *transcript.Recorder, pin []b
 		rec = transcript.New(nil)
 	}
 	ctl, _ := driver.ControlOf(d)
-	return &Env{
+	e := &Env{
 		Spec: spec, Driver: d, Control: ctl, Recorder: rec, PIN: pin,
 		schemas: map[string]*jsonschema.Schema{},
 		credMu:  make([]sync.Mutex, max(d.Partitions(), 1)),
-	}, nil
+	}
+	var b [2]byte
+	rand.Read(b[:])
+	e.tags.Store(uint32(b[0])<<8 | uint32(b[1]))
+	return e, nil
+}
+
+// newTag returns a tag (1..65535) no other scenario of the run has had.
+func (e *Env) newTag() uint16 {
+	for {
+		if t := uint16(e.tags.Add(1)); t != 0 {
+			return t
+		}
+	}
 }
 
 // schema returns the compiled JSON Schema of a message (XxxRequest,

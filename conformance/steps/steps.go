@@ -104,9 +104,12 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	st(`^I save the key handle as @(\w+)$`, with1(func(ctx context.Context, s *Scenario, n string) error { return s.saveKey(n) }))
 	st(`^I save (?:the )?field (\w+) as @(\w+)$`, with2(func(ctx context.Context, s *Scenario, f, n string) error { return s.saveField(f, n) }))
 	st(`^the credential key signature verifies against the certificate chain$`, with(func(ctx context.Context, s *Scenario) error { return s.verifyCredentialKey(ctx) }))
-	st(`^the attestation report verifies against the certificate chain$`, with(func(ctx context.Context, s *Scenario) error { return s.verifyReport(ctx) }))
 	st(`^the signature verifies with the public key of @(\w+)$`, with1(func(ctx context.Context, s *Scenario, n string) error { return s.verifySignature(n) }))
 	registerSession(st)
+	registerKeys(st)
+	registerMaterial(st)
+	registerMasked(st)
+	registerAttestation(st)
 }
 
 func with(fn func(context.Context, *Scenario) error) func(context.Context) error {

@@ -2,17 +2,12 @@ package steps
 
 import (
 	"context"
-	"crypto"
 	"crypto/ecdsa"
-	"crypto/ed25519"
-	"crypto/rsa"
 	"crypto/sha512"
 	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/veraison/go-cose"
 
 	"github.com/openihsm/openihsm/spec/model"
 	"github.com/openihsm/openihsm/spec/rc"
@@ -97,43 +92,9 @@ func (s *Scenario) verifyCredentialKey(ctx context.Context) error {
 	return nil
 }
 
-// verifyReport checks the COSE_Sign1 (ES384) report of the last response
-// (AttestKey or GetDeviceAttestation) under the attestation key.
-func (s *Scenario) verifyReport(ctx context.Context) error {
-	x := s.last
-	if x == nil || x.status != rc.Success || x.cmd == nil {
-		return errors.New("the last request did not succeed")
-	}
-	var rep []byte
-	for _, f := range x.cmd.Response {
-		if f.Type == model.TypeBytes && (f.Name == "report" || f.Name == "attestation") {
-			rep, _ = s.fieldBytes(x, f.Name)
-		}
-	}
-	if rep == nil {
-		return fmt.Errorf("%s has no report field", x.cmd.Name)
-	}
-	ak, err := s.chain(ctx)
-	if err != nil {
-		return err
-	}
-	var msg cose.Sign1Message
-	if err := msg.UnmarshalCBOR(rep); err != nil {
-		return fmt.Errorf("report is not a COSE_Sign1: %w", err)
-	}
-	v, err := cose.NewVerifier(cose.AlgorithmES384, ak)
-	if err != nil {
-		return err
-	}
-	if err := msg.Verify(nil, v); err != nil {
-		return fmt.Errorf("report signature: %w", err)
-	}
-	return nil
-}
-
 // verifySignature checks the last Sign response offline with the public
-// key saved as @name_pub (SPKI DER), for the algorithms the standard
-// library verifies.
+// key saved as @name_pub (SPKI DER): Go's standard library for ECDSA, RSA
+// and Ed25519, circl for ML-DSA-65.
 func (s *Scenario) verifySignature(name string) error {
 	x := s.last
 	if x == nil || x.cmd == nil || x.cmd.Name != "Sign" || x.status != rc.Success {
@@ -142,10 +103,6 @@ func (s *Scenario) verifySignature(name string) error {
 	spki, ok := s.saved[name+"_pub"].([]byte)
 	if !ok {
 		return fmt.Errorf("no public key saved for @%s", name)
-	}
-	pk, err := x509.ParsePKIXPublicKey(spki)
-	if err != nil {
-		return fmt.Errorf("public key of @%s: %w", name, err)
 	}
 	sig, err := s.fieldBytes(x, "signature")
 	if err != nil {
@@ -161,33 +118,8 @@ func (s *Scenario) verifySignature(name string) error {
 			}
 		}
 	}
-	hashes := map[string]crypto.Hash{"Sha256": crypto.SHA256, "Sha384": crypto.SHA384, "Sha512": crypto.SHA512}
-	var h crypto.Hash
-	for suffix, hh := range hashes {
-		if len(algName) > len(suffix) && algName[len(algName)-len(suffix):] == suffix {
-			h = hh
-		}
-	}
-	good := false
-	switch k := pk.(type) {
-	case *ecdsa.PublicKey:
-		good = ecdsa.VerifyASN1(k, data, sig)
-	case ed25519.PublicKey:
-		good = ed25519.Verify(k, data, sig)
-	case *rsa.PublicKey:
-		switch {
-		case h == 0:
-			return fmt.Errorf("algorithm %s: no hash", algName)
-		case len(algName) > 6 && algName[:6] == "RsaPss":
-			good = rsa.VerifyPSS(k, h, data, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash}) == nil
-		default:
-			good = rsa.VerifyPKCS1v15(k, h, data, sig) == nil
-		}
-	default:
-		return fmt.Errorf("public key type %T is not verified offline", pk)
-	}
-	if !good {
-		return fmt.Errorf("the %s signature does not verify with the public key of @%s", algName, name)
+	if err := verifyOffline(spki, algName, data, sig); err != nil {
+		return fmt.Errorf("@%s: %w", name, err)
 	}
 	return nil
 }
