@@ -62,6 +62,7 @@
 //	Given a new tag as @t                         a tag no other scenario of the run uses
 //	Given @v is @w with byte <n> flipped          n counts from the end when negative
 //	Given @v is @w truncated to <n> bytes
+//	Given @v is @w without its last <n> byte(s)
 //	Given @v is @w with <value> appended
 //	When I send <Command> with the body <value>   those body bytes, sealed for an in-session command
 //	When I send <Command> with each byte of its <field> altered in turn, with:

@@ -31,6 +31,7 @@ import (
 //	Given a new tag as @<t>                               a tag no other scenario of the run uses
 //	Given @<v> is @<w> with byte <n> flipped              n counts from the end when negative
 //	Given @<v> is @<w> truncated to <n> bytes
+//	Given @<v> is @<w> without its last <n> byte(s)
 //	Given @<v> is @<w> with <value> appended
 //	When I send <Command> with the body <value>           the body bytes as given, sealed when the command runs in a session
 //	When I send <Command> with each byte of its <field> altered in turn, with:
@@ -80,6 +81,15 @@ func registerKeys(st func(string, any)) {
 				return nil, fmt.Errorf("cannot truncate %d bytes to %d", len(b), k)
 			}
 			return b[:k], nil
+		})
+	})
+	st(`^@(\w+) is @(\w+) without its last (\d+) bytes?$`, func(ctx context.Context, name, from, n string) error {
+		return State(ctx).alter(name, from, func(b []byte) ([]byte, error) {
+			k, _ := strconv.Atoi(n)
+			if k > len(b) {
+				return nil, fmt.Errorf("cannot drop %d of %d bytes", k, len(b))
+			}
+			return b[:len(b)-k], nil
 		})
 	})
 	st(`^@(\w+) is @(\w+) with (\S+) appended$`, func(ctx context.Context, name, from, v string) error {

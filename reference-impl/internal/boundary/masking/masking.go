@@ -75,17 +75,14 @@ func seal(aead cipher.AEAD, h Header, plaintext []byte, n [nonceSize]byte) ([]by
 	return aead.Seal(out, nonce, plaintext, out[:56+l]), nil
 }
 
-// Parse checks the structure, version and AEAD of a blob and returns its
-// header without decrypting.
+// Parse checks the structure, then the version and AEAD of a blob, and
+// returns its header without decrypting. The order is the spec's
+// (IHSM-MSK-012): every structural defect is ErrMalformed whatever the
+// version byte says, and only a well-formed blob can be
+// ErrVersionUnsupported.
 func Parse(blob []byte) (Header, error) {
 	var h Header
-	if len(blob) < 8 || [4]byte(blob[0:4]) != magic {
-		return h, ErrMalformed
-	}
-	if blob[4] != Version || blob[5] != AEADAES256GCM {
-		return h, ErrVersionUnsupported
-	}
-	if len(blob) < headerFixed {
+	if len(blob) < headerFixed+nonceSize+4+tagSize || [4]byte(blob[0:4]) != magic {
 		return h, ErrMalformed
 	}
 	h.Scope = blob[6]
@@ -105,6 +102,9 @@ func Parse(blob []byte) (Header, error) {
 	c := binary.BigEndian.Uint32(blob[52+l : 56+l])
 	if uint64(len(blob)) != uint64(56+l)+uint64(c)+tagSize {
 		return Header{}, ErrMalformed
+	}
+	if blob[4] != Version || blob[5] != AEADAES256GCM {
+		return Header{}, ErrVersionUnsupported
 	}
 	h.Label = string(blob[40 : 40+l])
 	return h, nil

@@ -83,6 +83,11 @@ func TestTampering(t *testing.T) {
 		{"nonce changed", set(45, b[45]^1), ErrTampered},
 		{"ciphertext changed", set(60, b[60]^1), ErrTampered},
 		{"gcm tag changed", set(len(b)-1, b[len(b)-1]^1), ErrTampered},
+		// IHSM-MSK-012: structure before version and AEAD.
+		{"version 2 and reserved", func() []byte { c := set(4, 2); c[7] = 1; return c }(), ErrMalformed},
+		{"aead 2 and scope 3", func() []byte { c := set(5, 2); c[6] = 3; return c }(), ErrMalformed},
+		{"version 2 and a byte too many", append(set(4, 2), 0), ErrMalformed},
+		{"version 2, shorter than 72 bytes", set(4, 2)[:71], ErrMalformed},
 	}
 	for _, c := range cases {
 		if _, _, err := Open(c.blob, pid, 0, gcm(t, 1), nil); !errors.Is(err, c.want) {
