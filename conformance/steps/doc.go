@@ -66,6 +66,7 @@
 //	Given @v is @w with <value> appended
 //	When I send <Command> with the body <value>   those body bytes, sealed for an in-session command
 //	When I send <Command> with each byte of its <field> altered in turn, with:
+//	Then the status is one of <Status>, <Status>[, <Status>...]
 //	Then every status is one of <Status>[, <Status>...]
 //	When I create keys up to the limit            (@serial) GenerateKey until the partition holds max_keys
 //	When I send <Command> to partition <P> in session "<s>"

@@ -35,6 +35,7 @@ import (
 //	Given @<v> is @<w> with <value> appended
 //	When I send <Command> with the body <value>           the body bytes as given, sealed when the command runs in a session
 //	When I send <Command> with each byte of its <field> altered in turn, with:
+//	Then the status is one of <Status>, <Status>[, <Status>...]
 //	Then every status is one of <Status>[, <Status>...]   the outcomes of the requests of the step before
 //	When I create keys up to the limit                    GenerateKey until the partition holds max_keys keys
 //	When I send <Command> to partition <P> in session "<s>"   sealed in a session of the current partition, sent to P's endpoint
@@ -108,6 +109,20 @@ func registerKeys(st func(string, any)) {
 		func(ctx context.Context, cmd, field string, t *godog.Table) error {
 			return State(ctx).eachByte(ctx, cmd, field, t)
 		})
+	st(`^the status is one of (\w+(?:, \w+)+)$`, with1(func(ctx context.Context, s *Scenario, list string) error {
+		for _, n := range strings.Split(list, ", ") {
+			if _, ok := rc.ByName(n); !ok {
+				return fmt.Errorf("the spec has no status %q", n)
+			}
+			if s.statusIs(n) == nil {
+				return nil
+			}
+		}
+		if s.last == nil {
+			return errors.New("no request was sent")
+		}
+		return fmt.Errorf("%s: status %s, want one of %s", s.last.name(), statusName(s.last.status), list)
+	}))
 	st(`^every status is one of (\w+(?:, \w+)*)$`, with1(func(ctx context.Context, s *Scenario, list string) error {
 		return s.everyStatus(strings.Split(list, ", "))
 	}))
