@@ -74,7 +74,7 @@
 //	Then the response field <f> holds a public key of kind <Kind>
 //	Then the response field <f> equals the spec limit <limit>
 //	Then the response field <f> differs from <value>
-//	Then the response field <f> contains every mandatory feature of profile <p>
+//	Then the response field <f> names every mandatory feature of profile <p>
 //	Then every item of the response field <f> is a feature of the spec
 //	Then the status is Success if the device declares <value> in <field>, otherwise <Status>
 //

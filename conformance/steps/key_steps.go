@@ -43,7 +43,7 @@ import (
 //	Then the response field <f> holds a public key of kind <Kind>
 //	Then the response field <f> equals the spec limit <limit>
 //	Then the response field <f> differs from <value>
-//	Then the response field <f> contains every mandatory feature of profile <p>
+//	Then the response field <f> names every mandatory feature of profile <p>
 //	Then every item of the response field <f> is a feature of the spec
 //	Then the status is Success if the device declares <value> in <field>, otherwise <Status>
 func registerKeys(st func(string, any)) {
@@ -158,7 +158,7 @@ func registerKeys(st func(string, any)) {
 		}
 		return nil
 	}))
-	st(`^the response field (\w+) contains every mandatory feature of profile (\w+)$`, with2(func(ctx context.Context, s *Scenario, f, profile string) error {
+	st(`^the response field (\w+) names every mandatory feature of profile (\w+)$`, with2(func(ctx context.Context, s *Scenario, f, profile string) error {
 		p := s.env.Spec.Profile(profile)
 		if p == nil {
 			return fmt.Errorf("the spec has no profile %q", profile)
