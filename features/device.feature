@@ -53,3 +53,86 @@ Feature: Device information, capabilities and self-tests
     And the response field state is Passed
     And the response field device_state is Operational
     And the response field failed does not contain KAT-SHA2
+
+  @baseline @IHSM-DEV-008
+  Scenario: GetCapabilities names only features of the spec, and every mandatory feature of the baseline profile
+    When I send GetCapabilities
+    Then the status is Success
+    And every item of the response field features is a feature of the spec
+    And the response field features names every mandatory feature of profile baseline
+
+  @attestation @IHSM-DEV-008
+  Scenario: A device of the attestation profile reports its mandatory features
+    When I send GetCapabilities
+    Then the response field features names every mandatory feature of profile attestation
+
+  @migration @IHSM-DEV-008
+  Scenario: A device of the migration profile reports its mandatory features
+    When I send GetCapabilities
+    Then the response field features names every mandatory feature of profile migration
+
+  @baseline @IHSM-DEV-004 @IHSM-KEY-001
+  Scenario Outline: GenerateKey of a <kind> key works exactly when the device declares the kind
+    Given a provisioned partition
+    And an open session
+    When I send GenerateKey with:
+      | kind  | <kind>  |
+      | usage | <usage> |
+    Then the status is Success if the device declares <kind> in key_kinds, otherwise UnsupportedKeyKind
+
+    Examples:
+      | kind       | usage          |
+      | EccP256    | Sign           |
+      | EccP384    | Sign           |
+      | EccP521    | Derive         |
+      | Rsa2048    | Decrypt        |
+      | Rsa3072    | Verify         |
+      | Rsa4096    | Sign           |
+      | Aes128     | Encrypt        |
+      | Aes192     | Wrap           |
+      | Aes256     | Unwrap         |
+      | HmacSha256 | Sign           |
+      | HmacSha384 | Verify         |
+      | HmacSha512 | Derive         |
+      | Ed25519    | Sign           |
+      | MlDsa65    | Sign           |
+      | MlKem768   | Derive         |
+
+  @baseline @IHSM-DEV-004
+  Scenario Outline: Sign with <algorithm> works exactly when the device declares the algorithm
+    Given a provisioned partition
+    And an open session
+    And a key of kind <kind> with usage Sign as @k
+    When I send Sign with:
+      | key_handle | @k          |
+      | algorithm  | <algorithm> |
+      | data       | random:<n>  |
+    Then the status is Success if the device declares <algorithm> in algorithms, otherwise UnsupportedAlgorithm
+
+    Examples:
+      | kind    | algorithm      | n  |
+      | EccP256 | EcdsaSha256    | 32 |
+      | EccP384 | EcdsaSha384    | 48 |
+      | EccP521 | EcdsaSha512    | 64 |
+      | Rsa2048 | RsaPssSha256   | 32 |
+      | Rsa2048 | RsaPssSha384   | 48 |
+      | Rsa2048 | RsaPssSha512   | 64 |
+      | Rsa2048 | RsaPkcs1Sha256 | 32 |
+      | Rsa2048 | RsaPkcs1Sha384 | 48 |
+      | Rsa2048 | RsaPkcs1Sha512 | 64 |
+      | Ed25519 | Ed25519        | 10 |
+
+  @baseline @IHSM-DEV-004 @IHSM-KEY-001
+  Scenario Outline: GenerateKey refuses the <kind> kind, which comes only from derivation
+    Given a provisioned partition
+    And an open session
+    When I send GenerateKey with:
+      | kind  | <kind> |
+      | usage | Derive |
+    Then the status is UnsupportedKeyKind
+
+    Examples:
+      | kind      |
+      | Secret256 |
+      | Secret384 |
+      | Secret521 |
