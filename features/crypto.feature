@@ -38,7 +38,7 @@ Feature: Cryptographic services
       | EccP384 | EcdsaSha384    | 48  |
       | EccP521 | EcdsaSha512    | 64  |
       | Rsa2048 | RsaPssSha384   | 48  |
-      | Rsa3072 | RsaPkcs1Sha512 | 64  |
+      | Rsa2048 | RsaPkcs1Sha512 | 64  |
       | Ed25519 | Ed25519        | 500 |
 
   @baseline @IHSM-CRY-005
@@ -379,14 +379,14 @@ Feature: Cryptographic services
 
   @baseline @IHSM-CRY-010 @IHSM-CRY-011
   Scenario Outline: RSA-OAEP with <algorithm> takes aad as the label, both ways
-    Given key material of kind Rsa3072 as @m
+    Given key material of kind Rsa2048 as @m
     And the key material @m wrapped for the partition as @w
     And the bytes random:48 as @pt
     And the bytes random:20 as @label
     And the <algorithm> encryption of @pt under @m and aad @label as @c
     When I send UnwrapKey with:
       | wrapped | @w              |
-      | kind    | Rsa3072         |
+      | kind    | Rsa2048         |
       | usage   | Encrypt,Decrypt |
     And I save the key handle as @k
     And I send Decrypt with:

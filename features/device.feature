@@ -86,8 +86,6 @@ Feature: Device information, capabilities and self-tests
       | EccP384    | Sign           |
       | EccP521    | Derive         |
       | Rsa2048    | Decrypt        |
-      | Rsa3072    | Verify         |
-      | Rsa4096    | Sign           |
       | Aes128     | Encrypt        |
       | Aes192     | Wrap           |
       | Aes256     | Unwrap         |
@@ -110,17 +108,47 @@ Feature: Device information, capabilities and self-tests
     Then the status is Success if the device declares <algorithm> in algorithms, otherwise UnsupportedAlgorithm
 
     Examples:
-      | kind    | algorithm      | n  |
-      | EccP256 | EcdsaSha256    | 32 |
-      | EccP384 | EcdsaSha384    | 48 |
-      | EccP521 | EcdsaSha512    | 64 |
-      | Rsa2048 | RsaPssSha256   | 32 |
-      | Rsa2048 | RsaPssSha384   | 48 |
-      | Rsa2048 | RsaPssSha512   | 64 |
-      | Rsa2048 | RsaPkcs1Sha256 | 32 |
-      | Rsa2048 | RsaPkcs1Sha384 | 48 |
-      | Rsa2048 | RsaPkcs1Sha512 | 64 |
-      | Ed25519 | Ed25519        | 10 |
+      | kind    | algorithm   | n  |
+      | EccP256 | EcdsaSha256 | 32 |
+      | EccP384 | EcdsaSha384 | 48 |
+      | EccP521 | EcdsaSha512 | 64 |
+      | Ed25519 | Ed25519     | 10 |
+
+  @baseline @IHSM-DEV-004
+  Scenario: Every RSA signature algorithm works exactly when the device declares it
+    Given a provisioned partition
+    And an open session
+    And a key of kind Rsa2048 with usage Sign as @k
+    When I send Sign with:
+      | key_handle | @k           |
+      | algorithm  | RsaPssSha256 |
+      | data       | random:32    |
+    Then the status is Success if the device declares RsaPssSha256 in algorithms, otherwise UnsupportedAlgorithm
+    When I send Sign with:
+      | key_handle | @k           |
+      | algorithm  | RsaPssSha384 |
+      | data       | random:48    |
+    Then the status is Success if the device declares RsaPssSha384 in algorithms, otherwise UnsupportedAlgorithm
+    When I send Sign with:
+      | key_handle | @k           |
+      | algorithm  | RsaPssSha512 |
+      | data       | random:64    |
+    Then the status is Success if the device declares RsaPssSha512 in algorithms, otherwise UnsupportedAlgorithm
+    When I send Sign with:
+      | key_handle | @k             |
+      | algorithm  | RsaPkcs1Sha256 |
+      | data       | random:32      |
+    Then the status is Success if the device declares RsaPkcs1Sha256 in algorithms, otherwise UnsupportedAlgorithm
+    When I send Sign with:
+      | key_handle | @k             |
+      | algorithm  | RsaPkcs1Sha384 |
+      | data       | random:48      |
+    Then the status is Success if the device declares RsaPkcs1Sha384 in algorithms, otherwise UnsupportedAlgorithm
+    When I send Sign with:
+      | key_handle | @k             |
+      | algorithm  | RsaPkcs1Sha512 |
+      | data       | random:64      |
+    Then the status is Success if the device declares RsaPkcs1Sha512 in algorithms, otherwise UnsupportedAlgorithm
 
   @baseline @IHSM-DEV-004 @IHSM-KEY-001
   Scenario Outline: GenerateKey refuses the <kind> kind, which comes only from derivation

@@ -522,27 +522,30 @@ Feature: Key lifecycles and usage policy
     Then the response field public_key is @uk
 
   @baseline @IHSM-KEY-016 @IHSM-CRY-002 @IHSM-CRY-023
-  Scenario Outline: An <kind> key pair is generated on the device and signs with <algorithm>
+  Scenario Outline: An <kind> key pair is generated on the device and signs with RSASSA-PSS and RSASSA-PKCS1-v1_5
     Given a key of kind <kind> with usage Sign,Verify as @k
     When I send GetPublicKey with:
       | key_handle | @k |
     Then the response field public_key holds a public key of kind <kind>
     When I save field public_key as @k_pub
     And I send Sign with:
-      | key_handle | @k          |
-      | algorithm  | <algorithm> |
-      | data       | random:<n>  |
+      | key_handle | @k         |
+      | algorithm  | <pss>      |
+      | data       | random:<n> |
+    Then the status is Success
+    And the signature verifies with the public key of @k
+    When I send Sign with:
+      | key_handle | @k         |
+      | algorithm  | <pkcs1>    |
+      | data       | random:<n> |
     Then the status is Success
     And the signature verifies with the public key of @k
 
     Examples:
-      | kind    | algorithm      | n  |
-      | Rsa2048 | RsaPssSha256   | 32 |
-      | Rsa2048 | RsaPkcs1Sha256 | 32 |
-      | Rsa3072 | RsaPssSha384   | 48 |
-      | Rsa3072 | RsaPkcs1Sha384 | 48 |
-      | Rsa4096 | RsaPssSha512   | 64 |
-      | Rsa4096 | RsaPkcs1Sha512 | 64 |
+      | kind    | pss          | pkcs1          | n  |
+      | Rsa2048 | RsaPssSha256 | RsaPkcs1Sha256 | 32 |
+      | Rsa3072 | RsaPssSha384 | RsaPkcs1Sha384 | 48 |
+      | Rsa4096 | RsaPssSha512 | RsaPkcs1Sha512 | 64 |
 
   @baseline @IHSM-KEY-018 @IHSM-MSK-003
   Scenario: A key's kind, usage, tag and label are those given at creation, in every command that reports them
