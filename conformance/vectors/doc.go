@@ -14,11 +14,15 @@
 //
 // The rule of issue 4 is applied to every file: no invalid signature may
 // verify, no invalid ciphertext may decrypt, no valid vector may be
-// refused, and a refusal must carry the status the spec names. A vector the
-// device does not claim (GetCapabilities) or the API cannot express (an
-// ECDSA verify vector with a public key only: Verify names a partition
-// key, and the protocol imports no public-only key) is counted as skipped
-// with the reason, never as passed.
+// refused, and a refusal must carry the status the spec names. The RSA
+// signature files carry only public keys, but Wycheproof uses the same
+// keys in its OAEP and PKCS #1 files, which carry the private keys: the
+// suite imports those, so the device's Verify meets every PKCS #1 v1.5 and
+// RSASSA-PSS vector of the spec's sizes and hashes. A vector the device
+// does not claim (GetCapabilities) or the API cannot express (an ECDSA
+// verify vector: its public key has no published private key, Verify
+// names a partition key, and the protocol imports no public-only key) is
+// counted as skipped with the reason, never as passed.
 //
 // Run returns one report.VectorTally per vector file; the runner puts them
 // into conformance-report.json, where any failure fails the run.

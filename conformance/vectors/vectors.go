@@ -41,6 +41,7 @@ const (
 	FamilyAESKWP    = "AES-KWP"
 	FamilyRSAOAEP   = "RSA-OAEP"
 	FamilyRSAPSS    = "RSA-PSS"
+	FamilyRSAPKCS1  = "RSA-PKCS1"
 	FamilyECDSA     = "ECDSA"
 	FamilyEd25519   = "Ed25519"
 	FamilyECDH      = "ECDH"
@@ -52,7 +53,7 @@ const (
 
 // Families lists every family in the order Run runs them.
 func Families() []string {
-	return []string{FamilyMalformed, FamilyAESGCM, FamilyAESKWP, FamilyRSAOAEP, FamilyRSAPSS, FamilyECDSA,
+	return []string{FamilyMalformed, FamilyAESGCM, FamilyAESKWP, FamilyRSAOAEP, FamilyRSAPKCS1, FamilyRSAPSS, FamilyECDSA,
 		FamilyEd25519, FamilyECDH, FamilyHKDF, FamilyMLKEM, FamilyMLDSA}
 }
 
@@ -122,8 +123,8 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 			tallies = d.runKWP(ctx)
 		case FamilyRSAOAEP:
 			tallies = d.runOAEP(ctx)
-		case FamilyRSAPSS:
-			tallies = d.runPublicOnly(ctx, FamilyRSAPSS, "rsa_pss_")
+		case FamilyRSAPKCS1, FamilyRSAPSS:
+			tallies = d.runRSASignatures(ctx, f)
 		case FamilyECDSA:
 			tallies = d.runPublicOnly(ctx, FamilyECDSA, "ecdsa_")
 		case FamilyEd25519:

@@ -56,7 +56,7 @@ func TestVectorsPassOnReference(t *testing.T) {
 	}
 	for _, f := range vectors.Families() {
 		switch f {
-		case vectors.FamilyECDSA, vectors.FamilyRSAPSS:
+		case vectors.FamilyECDSA:
 			// Public keys only: the protocol cannot import them.
 			if passed[f] != 0 {
 				t.Errorf("%s: %d vectors passed though none can reach the device", f, passed[f])
@@ -73,29 +73,46 @@ func TestVectorsPassOnReference(t *testing.T) {
 	t.Logf("vectors took %v", res.Duration)
 }
 
-// TestVectorsCatchWrongVerify runs the Ed25519 vectors through a path that
-// turns every SignatureInvalid answer to Verify into Success: each invalid
-// signature must then fail, named by file and tcId.
+// TestVectorsCatchWrongVerify runs the signature vectors through a path
+// that turns every SignatureInvalid answer to Verify into Success: each
+// invalid signature must then fail, named by file and tcId.
 func TestVectorsCatchWrongVerify(t *testing.T) {
-	h := start(t)
-	d := flipVerify{h.InProcess()}
-	res, err := vectors.Run(context.Background(), vectors.Options{Driver: d, PIN: []byte(pin), Families: []string{vectors.FamilyEd25519}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	failed := res.Failed()
-	if len(failed) == 0 {
-		t.Fatal("a Verify that answers Success for invalid signatures passed the vectors")
-	}
-	for _, f := range failed {
-		if !strings.HasPrefix(f, "wycheproof/ed25519_test.json tcId ") || !strings.Contains(f, "invalid signature") {
-			t.Errorf("failure does not name the file, the tcId and the invalid signature: %s", f)
-		}
-	}
-	for _, v := range res.Tallies {
-		if v.Passed == 0 {
-			t.Errorf("%s: the valid vectors should still pass", v.Source)
-		}
+	for _, c := range []struct {
+		family string
+		prefix string // of every file of the family
+	}{
+		{vectors.FamilyEd25519, "wycheproof/ed25519_test.json"},
+		{vectors.FamilyRSAPKCS1, "wycheproof/rsa_"},
+		{vectors.FamilyRSAPSS, "wycheproof/rsa_pss_"},
+	} {
+		t.Run(c.family, func(t *testing.T) {
+			h := start(t)
+			d := flipVerify{h.InProcess()}
+			res, err := vectors.Run(context.Background(), vectors.Options{Driver: d, PIN: []byte(pin), Families: []string{c.family}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			// An acceptable signature the device refuses also comes back
+			// as Success, under a seal the rewritten header no longer
+			// opens: those fail too, as a channel failure.
+			invalid := 0
+			for _, f := range res.Failed() {
+				if !strings.HasPrefix(f, c.prefix) || !strings.Contains(f, " tcId ") {
+					t.Errorf("failure does not name the file and the tcId: %s", f)
+				}
+				if strings.Contains(f, "invalid signature") {
+					invalid++
+				}
+			}
+			if invalid == 0 {
+				t.Fatal("a Verify that answers Success for invalid signatures passed the vectors")
+			}
+			for _, v := range res.Tallies {
+				if v.Passed == 0 {
+					t.Errorf("%s: the valid vectors should still pass", v.Source)
+				}
+			}
+		})
 	}
 }
 
