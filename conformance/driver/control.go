@@ -22,7 +22,8 @@ const maxControlMessage = 4096
 // holding a deterministic CBOR map {1: op, 2: self-test name, 4: clock
 // step in nanoseconds}, each answer a frame holding {1: ok, 2: error,
 // 3: device state, 4: device time}. The operations are reset,
-// power-cycle, tamper, migrate, advance-clock and fail-self-test.
+// power-cycle, tamper, zeroize-all, migrate, advance-clock,
+// fail-self-test and hold-self-test.
 type RemoteControl struct {
 	mu   sync.Mutex
 	conn net.Conn
@@ -133,4 +134,9 @@ func (c *RemoteControl) AdvanceClock(ctx context.Context, d time.Duration) error
 // FailSelfTest implements Control.
 func (c *RemoteControl) FailSelfTest(ctx context.Context, name string) error {
 	return c.do(ctx, controlRequest{Op: "fail-self-test", Name: name})
+}
+
+// HoldSelfTest implements Control.
+func (c *RemoteControl) HoldSelfTest(ctx context.Context) error {
+	return c.do(ctx, controlRequest{Op: "hold-self-test"})
 }

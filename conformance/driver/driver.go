@@ -49,6 +49,10 @@ type Control interface {
 	AdvanceClock(ctx context.Context, d time.Duration) error
 	// FailSelfTest makes the named self-test fail at its next run.
 	FailSelfTest(ctx context.Context, name string) error
+	// HoldSelfTest power-cycles the device and holds it in the SelfTest
+	// state, its power-on self-tests unfinished, until the next
+	// PowerCycle, Reset or FailSelfTest.
+	HoldSelfTest(ctx context.Context) error
 }
 
 // ControlOf returns the control channel of d, if it has one.

@@ -42,6 +42,7 @@
 //	When the device is power-cycled|tampered|migrated|reset|zeroized
 //	When the clock advances by <n>ms|s|m
 //	When the self-test "<name>" is forced to fail
+//	When the device is held in its power-on self-tests   until the next power cycle or reset
 //
 // Outcomes (status codes by their spec name, resolved with rc.ByName; text
 // is never compared):
@@ -68,6 +69,7 @@
 //	When I send <Command> with each byte of its <field> altered in turn, with:
 //	Then the status is one of <Status>, <Status>[, <Status>...]
 //	Then every status is one of <Status>[, <Status>...]
+//	When I send every command except <Command>[, <Command>...][ and <Command>]   empty bodies
 //	When I create keys up to the limit            (@serial) GenerateKey until the partition holds max_keys
 //	When I send <Command> to partition <P> in session "<s>"
 //	Then the entry of <list> holding <value> has <list> <value>

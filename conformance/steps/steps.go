@@ -92,6 +92,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	st(`^the device is (power-cycled|tampered|migrated|reset|zeroized)$`, with1(func(ctx context.Context, s *Scenario, ev string) error { return s.control(ctx, ev, "") }))
 	st(`^the clock advances by (\d+(?:ms|s|m))$`, with1(func(ctx context.Context, s *Scenario, d string) error { return s.control(ctx, "clock", d) }))
 	st(`^the self-test "([^"]+)" is forced to fail$`, with1(func(ctx context.Context, s *Scenario, n string) error { return s.control(ctx, "self-test", n) }))
+	st(`^the device is held in its power-on self-tests$`, with(func(ctx context.Context, s *Scenario) error { return s.control(ctx, "hold-self-test", "") }))
 
 	// Outcomes.
 	st(`^the status is (\w+)$`, with1(func(ctx context.Context, s *Scenario, name string) error { return s.statusIs(name) }))
@@ -366,6 +367,8 @@ func (s *Scenario) control(ctx context.Context, ev, arg string) error {
 		}
 	case "self-test":
 		err = c.FailSelfTest(ctx, arg)
+	case "hold-self-test":
+		err = c.HoldSelfTest(ctx)
 	}
 	if err != nil {
 		return fmt.Errorf("control %s: %w", ev, err)

@@ -44,11 +44,15 @@ const (
 	// OpFailSelfTest power-cycles the device with the self-test
 	// Request.Name forced to fail, so it comes up in the Error state.
 	OpFailSelfTest Op = "fail-self-test"
+	// OpHoldSelfTest power-cycles the device and holds it in the SelfTest
+	// state, its power-on self-tests unfinished, until the next
+	// power-cycle, reset or fail-self-test.
+	OpHoldSelfTest Op = "hold-self-test"
 )
 
 // Ops returns every operation.
 func Ops() []Op {
-	return []Op{OpStatus, OpReset, OpPowerCycle, OpTamper, OpMigrate, OpZeroizeAll, OpSetClock, OpAdvanceClock, OpFailSelfTest}
+	return []Op{OpStatus, OpReset, OpPowerCycle, OpTamper, OpMigrate, OpZeroizeAll, OpSetClock, OpAdvanceClock, OpFailSelfTest, OpHoldSelfTest}
 }
 
 // Request is a control request: a CBOR map with small integer keys.

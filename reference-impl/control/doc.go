@@ -1,8 +1,8 @@
 // Package control is the control channel of the reference HSM: the
 // out-of-band interface through which tests and the conformance suite act
 // on the device the way the physical world acts on a real one (power
-// cycles, a tamper signal, a host migration, a failing self-test, the
-// passing of time for PIN backoff). It is not part of the device's command
+// cycles, a tamper signal, a host migration, a failing or unfinished
+// self-test, the passing of time for PIN backoff). It is not part of the device's command
 // set: `ihsm serve` offers it on its own socket (DIR/control.sock, mode
 // 0600), separate from the partition endpoints.
 //
@@ -19,9 +19,11 @@
 //	{1: ok (bool), ?2: error (text), 3: device_state (uint, DeviceState), 4: time (int, Unix ns)}
 //
 // The operations ([Op]) are status, reset, power-cycle, tamper, migrate,
-// zeroize-all, set-clock (time), advance-clock (delta) and fail-self-test
-// (name of a KAT or PCT of the boundary's self-test registry). Requests on
-// one connection are carried out in order, one at a time.
+// zeroize-all, set-clock (time), advance-clock (delta), fail-self-test
+// (name of a KAT or PCT of the boundary's self-test registry) and
+// hold-self-test (the device stays in its power-on self-tests until the
+// next power-cycle, reset or fail-self-test). Requests on one connection
+// are carried out in order, one at a time.
 //
 // The package imports nothing of the reference HSM, so a test harness that
 // must not depend on the reference implementation can use its [Client] or

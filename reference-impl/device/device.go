@@ -274,6 +274,18 @@ func (d *Device) emptyParts() []*partition {
 	return ps
 }
 
+// HoldSelfTest turns the device off and on again and holds it in the
+// SelfTest state, its power-on self-tests not yet finished: every session
+// and volatile key is lost and only the status commands answer (spec:
+// states.yaml SM-DEVICE). The next PowerCycle, Reset or FailSelfTest lets
+// the self-tests run. It is how the control channel shows the SelfTest
+// state, which otherwise lasts only as long as the self-tests.
+func (d *Device) HoldSelfTest() {
+	d.ctl.Lock()
+	defer d.ctl.Unlock()
+	d.replace(&power{booting: true, parts: d.emptyParts()})
+}
+
 // FailSelfTest power-cycles the device with the self-test name forced to
 // fail (a KAT or PCT of the boundary's registry), so the device comes up in
 // the Error state. The failure is forced for that one power-on: the next

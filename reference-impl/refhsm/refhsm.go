@@ -187,3 +187,7 @@ func (p *inProcess) AdvanceClock(ctx context.Context, d time.Duration) error {
 func (p *inProcess) FailSelfTest(ctx context.Context, name string) error {
 	return p.do(ctx, control.Request{Op: control.OpFailSelfTest, Name: name})
 }
+
+func (p *inProcess) HoldSelfTest(ctx context.Context) error {
+	return p.do(ctx, control.Request{Op: control.OpHoldSelfTest})
+}

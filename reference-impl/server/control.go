@@ -51,6 +51,9 @@ func (h *controlHandler) do(req control.Request) error {
 		return nil
 	case control.OpFailSelfTest:
 		return d.FailSelfTest(req.Name)
+	case control.OpHoldSelfTest:
+		d.HoldSelfTest()
+		return nil
 	}
 	return fmt.Errorf("unknown control operation %q", req.Op)
 }

@@ -344,6 +344,14 @@ func TestControlSocket(t *testing.T) {
 	if err != nil || r.DeviceState != uint32(device.StateOperational) {
 		t.Fatalf("power-cycle %+v %v", r, err)
 	}
+	r, err = cc.Run(ctx, control.OpHoldSelfTest)
+	if err != nil || r.DeviceState != uint32(device.StateSelfTest) {
+		t.Fatalf("hold-self-test %+v %v", r, err)
+	}
+	r, err = cc.Run(ctx, control.OpPowerCycle)
+	if err != nil || r.DeviceState != uint32(device.StateOperational) {
+		t.Fatalf("power-cycle after hold-self-test %+v %v", r, err)
+	}
 	if _, err := cc.Run(ctx, "no-such-op"); err == nil {
 		t.Fatal("unknown operation accepted")
 	}
