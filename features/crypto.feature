@@ -645,7 +645,7 @@ Feature: Cryptographic services
       | Decrypt | Rsa2048 | Decrypt         | AesCbc        | ciphertext |
 
   @baseline @IHSM-CRY-018 @IHSM-LIM-004
-  Scenario Outline: <command> refuses a <field> of 16385 bytes and accepts one of 16384
+  Scenario Outline: <command> with <algorithm> refuses a <field> of 16385 bytes and accepts one of 16384
     Given a key of kind <kind> with usage <usage> as @k
     When I send <command> with:
       | key_handle | @k          |

@@ -30,7 +30,7 @@ Feature: Masked keys
       | ciphertext length beyond the blob  | @bad is the masked key @k_masked with ciphertext_length set to 4096 |
 
   @baseline @IHSM-MSK-005 @IHSM-MSK-012
-  Scenario Outline: UnmaskKey refuses a masked key of an unknown <field> with MaskedKeyVersionUnsupported
+  Scenario Outline: UnmaskKey refuses a masked key of <field> <value> with MaskedKeyVersionUnsupported
     Given a key of kind EccP256 with usage Sign as @k
     And @bad is the masked key @k_masked with <field> set to <value>
     When I send UnmaskKey with:
