@@ -22,7 +22,10 @@
 // does not claim (GetCapabilities) or the API cannot express (an ECDSA
 // verify vector: its public key has no published private key, Verify
 // names a partition key, and the protocol imports no public-only key) is
-// counted as skipped with the reason, never as passed.
+// counted as skipped with the reason, never as passed. For ECDSA the suite
+// derives the classic cases of those files instead (derived/ in the
+// report): from a signature made here under a key it imports, scalars out
+// of range, zero, negative or swapped, and encodings that are not DER.
 //
 // Run returns one report.VectorTally per vector file; the runner puts them
 // into conformance-report.json, where any failure fails the run.

@@ -126,7 +126,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		case FamilyRSAPKCS1, FamilyRSAPSS:
 			tallies = d.runRSASignatures(ctx, f)
 		case FamilyECDSA:
-			tallies = d.runPublicOnly(ctx, FamilyECDSA, "ecdsa_")
+			tallies = append(d.runPublicOnly(ctx, FamilyECDSA, "ecdsa_"), d.runECDSADerived(ctx)...)
 		case FamilyEd25519:
 			tallies = d.runEd25519(ctx)
 		case FamilyECDH:

@@ -2,9 +2,16 @@ package vectors
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"math/big"
 	"testing"
+
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
 	"github.com/openihsm/openihsm/spec/rc"
 )
@@ -81,5 +88,36 @@ func TestPQPKCS8(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no group with both a seed and its PKCS#8")
+	}
+}
+
+// TestECDSACases checks the derived ECDSA cases against Go's verifier:
+// the valid ones verify and no other does, on every curve.
+func TestECDSACases(t *testing.T) {
+	for _, c := range []elliptic.Curve{elliptic.P256(), elliptic.P384(), elliptic.P521()} {
+		k, err := ecdsa.GenerateKey(c, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		digest := make([]byte, 32)
+		rand.Read(digest)
+		sig, err := ecdsa.SignASN1(rand.Reader, k, digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r, s big.Int
+		in := cryptobyte.String(sig)
+		if !in.ReadASN1(&in, cbasn1.SEQUENCE) || !in.ReadASN1Integer(&r) || !in.ReadASN1Integer(&s) {
+			t.Fatal("signature does not parse")
+		}
+		cases := ecdsaCases(c.Params().N, &r, &s, (c.Params().BitSize+7)/8)
+		if !bytes.Equal(cases[0].sig, sig) {
+			t.Fatalf("%s: derSig does not re-encode the signature", c.Params().Name)
+		}
+		for _, v := range cases {
+			if got := ecdsa.VerifyASN1(&k.PublicKey, digest, v.sig); got != v.valid {
+				t.Errorf("%s %s: verifies %t, want %t", c.Params().Name, v.name, got, v.valid)
+			}
+		}
 	}
 }
