@@ -414,7 +414,7 @@ func verifyOffline(der []byte, alg string, data, sig []byte) error {
 	return nil
 }
 
-// aesMode returns the AEAD or block cipher of AES key material.
+// aesBlock returns the block cipher of AES key material.
 func aesBlock(m *material) (cipher.Block, error) {
 	if !strings.HasPrefix(m.kind, "Aes") {
 		return nil, fmt.Errorf("%s key material is not an AES key", m.kind)
