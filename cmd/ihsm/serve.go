@@ -43,8 +43,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	controlPath := fl.String("control", "", "control socket path (default SOCKET-DIR/control.sock)")
 	selfTest := fl.Duration("self-test-interval", device.DefaultSelfTestInterval, "period of the periodic self-tests (0 disables)")
 	maxConns := fl.Int("max-connections", server.DefaultMaxConnections, "open connections allowed per endpoint")
-	var faults stringList
-	fl.Var(&faults, "insecure-fault", "start with the named deliberate defect, for mutation testing of the conformance suite (repeatable; never for real use)")
+	applyFaults := serveFaults(fl)
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: ihsm serve (--state DIR | --ephemeral) [--socket-dir DIR] [--partitions N] [--tcp 127.0.0.1:PORT [--allow-non-loopback]] [--control PATH]")
 		fl.PrintDefaults()
@@ -60,15 +59,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if *selfTest == 0 {
 		cfg.SelfTestInterval = -1
 	}
-	for _, name := range faults {
-		f, err := device.ParseFault(name)
-		if err != nil {
-			return err
-		}
-		cfg.Faults = append(cfg.Faults, f)
-	}
-	if len(cfg.Faults) > 0 {
-		fmt.Fprintf(stderr, "\n*** WARNING: INSECURE FAULT INJECTION: %v ***\n*** This device is deliberately defective, for mutation testing only. ***\n\n", cfg.Faults)
+	if err := applyFaults(&cfg, *state, *nonLoopback, stderr); err != nil {
+		return err
 	}
 	var err error
 	cfg.FirmwareVersion, cfg.FirmwareMeasurement, err = measureFirmware()

@@ -55,10 +55,14 @@ type Config struct {
 	// bound to (default: kept in the store).
 	FuseSecret []byte
 	// Faults are deliberate defects for mutation testing of the conformance
-	// suite (see [Fault]); a production device has none. A device with
-	// faults reports them in GetDeviceInfo's product string and appends
-	// "+faults" to its firmware version, which the attestation certificate
-	// carries, so no verifier can mistake it for the reference HSM.
+	// suite (see [Fault]). Only a build with the ihsmfaults tag has them;
+	// any other build refuses a Config with faults (ErrNoFaultInjection). A
+	// device with faults answers GetDeviceInfo with the product "OpenIHSM
+	// FAULT-INJECTED" (the fault names are in [Device.Faults], not on the
+	// wire) and appends "+faults" to its firmware version, which its
+	// attestation key certificate carries. Its attestation keys are still
+	// the state's: run faults only on an ephemeral state, never on one
+	// whose attestation a verifier trusts.
 	Faults []Fault
 }
 
@@ -127,7 +131,7 @@ func New(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fs != 0 {
+	if FaultInjection && fs != 0 {
 		cfg.FirmwareVersion += "+faults"
 	}
 	d := &Device{cfg: cfg, faults: fs, stop: make(chan struct{})}
@@ -190,6 +194,7 @@ func (d *Device) powerOn(forceFail string) (*power, error) {
 		SelfTest:            selftest.Options{ForceFail: forceFail},
 		MaxKeys:             d.cfg.MaxKeys,
 		PINIterations:       d.cfg.PINIterations,
+		UnboundMaskedKeys:   d.faults.has(FaultUnboundMaskedKeys),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)

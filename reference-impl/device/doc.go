@@ -71,5 +71,7 @@
 // [Config.Faults] starts the device with deliberate defects ([Fault]) for
 // mutation testing of the conformance suite: each fault must make the
 // suite fail. A device with faults says so in GetDeviceInfo and in its
-// firmware version.
+// firmware version. Fault injection exists only in a build with the
+// ihsmfaults build tag (`make mutants`); the production build has no fault
+// code, no fault names, and refuses a Config with faults.
 package device

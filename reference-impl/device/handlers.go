@@ -244,7 +244,7 @@ func (c *call) getDeviceInfo() *wire.GetDeviceInfoResponse {
 	resp := &wire.GetDeviceInfoResponse{Vendor: vendor, Product: product, FirmwareVersion: c.d.cfg.FirmwareVersion,
 		DeviceState: wire.DeviceState(c.pw.state()), PartitionState: wire.PartitionStateUnprovisioned,
 		PartitionIndex: uint16(c.p.index)}
-	if c.d.faults != 0 {
+	if FaultInjection && c.d.faults != 0 {
 		resp.Product = "OpenIHSM FAULT-INJECTED"
 	}
 	if c.pw.mod != nil {

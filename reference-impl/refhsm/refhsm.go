@@ -21,7 +21,8 @@ type Options struct {
 	// Partitions is the number of partitions (default 2, the fewest the
 	// isolation scenarios need).
 	Partitions int
-	// Faults are deliberate defects (mutation testing only).
+	// Faults are deliberate defects (mutation testing only; a build
+	// without the ihsmfaults tag refuses them).
 	Faults []device.Fault
 	// FirmwareVersion and FirmwareMeasurement are attested by the device
 	// (default: "embedded" and the SHA-384 of the empty string's absence,

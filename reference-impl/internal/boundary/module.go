@@ -65,7 +65,16 @@ type Options struct {
 	// PINIterations is the PBKDF2 iteration count for new PIN verifiers
 	// (default 20000).
 	PINIterations int
+	// UnboundMaskedKeys is a deliberate defect for mutation testing of the
+	// conformance suite (the device's FaultUnboundMaskedKeys): UnmaskKey
+	// ignores a blob's partition binding. Only a build with the ihsmfaults
+	// tag honours it; any other build refuses to open with it set.
+	UnboundMaskedKeys bool
 }
+
+// errNoFaultInjection refuses Options.UnboundMaskedKeys in a build without
+// the ihsmfaults tag.
+var errNoFaultInjection = errors.New("boundary: this build has no fault injection")
 
 // Module is the security boundary of one device.
 type Module struct {
@@ -113,6 +122,9 @@ func Open(store Store, opts Options) (*Module, error) {
 	}
 	if opts.PINIterations <= 0 {
 		opts.PINIterations = 20000
+	}
+	if opts.UnboundMaskedKeys && !faultInjection {
+		return nil, errNoFaultInjection
 	}
 	m := &Module{opts: opts, store: store, tests: selftest.New(opts.SelfTest)}
 	m.state.Store(uint32(StateSelfTest))

@@ -171,6 +171,9 @@ func (s *Session) UnmaskKey(blob []byte) (KeyResult, error) {
 	if aead == nil {
 		return KeyResult{}, ErrPartitionNotProvisioned
 	}
+	if faultInjection && s.p.m.opts.UnboundMaskedKeys {
+		pid, aead = s.p.m.unboundMasking(blob, pid, aead)
+	}
 	h, pt, err := masking.Open(blob, pid, s.id, aead, s.maskAEAD)
 	if err != nil {
 		return KeyResult{}, err
@@ -334,4 +337,23 @@ func (s *Session) AttestKey(handle uint32, reportData []byte) ([]byte, error) {
 	}
 	return id.AttestKey(identity.KeyReport{PublicKey: info.PublicKey, Kind: uint32(info.Kind), Usage: uint32(info.Usage),
 		Flags: flags, ReportData: reportData, PartitionID: pid[:]})
+}
+
+// unboundMasking is the deliberate defect of Options.UnboundMaskedKeys: it
+// returns the partition id and masking key of whichever partition of the
+// device a partition-scope blob names, so the blob opens on any partition.
+func (m *Module) unboundMasking(blob []byte, pid [16]byte, aead cipher.AEAD) ([16]byte, cipher.AEAD) {
+	h, err := masking.Parse(blob)
+	if err != nil || h.Scope != masking.ScopePartition || h.PartitionID == pid {
+		return pid, aead
+	}
+	m.mu.RLock()
+	parts := m.parts
+	m.mu.RUnlock()
+	for _, q := range parts {
+		if qid, qa := q.maskState(); qa != nil && qid == h.PartitionID {
+			return qid, qa
+		}
+	}
+	return pid, aead
 }
