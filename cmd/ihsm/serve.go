@@ -72,11 +72,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		unlock, err := lockState(*state)
-		if err != nil {
-			return err
-		}
-		defer unlock()
+		defer dir.Close()
 		cfg.Store = dir
 	}
 	d, err := device.New(cfg)
@@ -147,18 +143,4 @@ func measureFirmware() (string, [48]byte, error) {
 		}
 	}
 	return v, m, nil
-}
-
-// lockState takes an exclusive lock on the state directory, so two servers
-// never write one device's state.
-func lockState(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("state directory %s is in use by another ihsm serve", dir)
-	}
-	return func() { f.Close() }, nil
 }

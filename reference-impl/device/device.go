@@ -184,18 +184,7 @@ func (d *Device) powerOn(forceFail string) (*power, error) {
 	if d.faults.has(FaultSelfTestFailureIgnored) {
 		forceFail = ""
 	}
-	mod, err := boundary.Open(d.cfg.Store, boundary.Options{
-		Partitions:          d.cfg.Partitions,
-		Serial:              d.cfg.Serial,
-		FirmwareMeasurement: d.cfg.FirmwareMeasurement,
-		FirmwareVersion:     d.cfg.FirmwareVersion,
-		FuseSecret:          d.cfg.FuseSecret,
-		Clock:               d.boundaryClock,
-		SelfTest:            selftest.Options{ForceFail: forceFail},
-		MaxKeys:             d.cfg.MaxKeys,
-		PINIterations:       d.cfg.PINIterations,
-		UnboundMaskedKeys:   d.faults.has(FaultUnboundMaskedKeys),
-	})
+	mod, err := boundary.Open(d.cfg.Store, d.boundaryOptions(forceFail))
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
 	}
@@ -207,6 +196,21 @@ func (d *Device) powerOn(forceFail string) (*power, error) {
 		}
 	}
 	return p, nil
+}
+
+func (d *Device) boundaryOptions(forceFail string) boundary.Options {
+	return boundary.Options{
+		Partitions:          d.cfg.Partitions,
+		Serial:              d.cfg.Serial,
+		FirmwareMeasurement: d.cfg.FirmwareMeasurement,
+		FirmwareVersion:     d.cfg.FirmwareVersion,
+		FuseSecret:          d.cfg.FuseSecret,
+		Clock:               d.boundaryClock,
+		SelfTest:            selftest.Options{ForceFail: forceFail},
+		MaxKeys:             d.cfg.MaxKeys,
+		PINIterations:       d.cfg.PINIterations,
+		UnboundMaskedKeys:   d.faults.has(FaultUnboundMaskedKeys),
+	}
 }
 
 // periodicSelfTests re-runs the known-answer tests every interval until
@@ -362,7 +366,12 @@ func (d *Device) ZeroizeAll() error {
 func (d *Device) zeroizeAll(tamper bool) error {
 	p := d.cur.Load()
 	if p.mod == nil {
-		return fmt.Errorf("device: boundary not open: %w", p.openErr)
+		// The boundary did not open at the last power-on: destroy the
+		// stored state without it, then power on into the final state.
+		if err := boundary.ZeroizeStore(d.cfg.Store, d.boundaryOptions(""), tamper); err != nil {
+			return fmt.Errorf("device: %w", err)
+		}
+		return d.powerCycle("")
 	}
 	err := p.mod.ZeroizeAll(tamper)
 	for _, pt := range p.parts {

@@ -75,18 +75,32 @@ type Partition struct {
 	sessions map[uint32]*Session
 }
 
-func loadPartition(m *Module, i int) (*Partition, error) {
+// newPartition creates partition i of a new device: unprovisioned, with a
+// fresh credential key, persisted.
+func newPartition(m *Module, i int) (*Partition, error) {
 	p := &Partition{m: m, index: i, keys: keys.NewStore(m.tests, m.opts.MaxKeys), sessions: map[uint32]*Session{}}
+	if err := p.reset(); err != nil {
+		return nil, err
+	}
+	return p, p.persist()
+}
+
+// loadPartition loads partition i of an existing device. A record erased
+// by [Module.ErasePartition] comes back unprovisioned with a new credential
+// key; a missing record is corruption (the device wrote every partition
+// before its sentinel), never silently re-created.
+func loadPartition(m *Module, i int) (*Partition, error) {
 	rec, err := m.vault.Get(partitionRecordName(i))
+	if errors.Is(err, vault.ErrErased) {
+		return newPartition(m, i)
+	}
 	if errors.Is(err, vault.ErrNoRecord) {
-		if err := p.reset(); err != nil {
-			return nil, err
-		}
-		return p, p.persist()
+		return nil, fmt.Errorf("%w: record %s missing", vault.ErrStateCorrupt, partitionRecordName(i))
 	}
 	if err != nil {
 		return nil, err
 	}
+	p := &Partition{m: m, index: i, keys: keys.NewStore(m.tests, m.opts.MaxKeys), sessions: map[uint32]*Session{}}
 	defer rec.Clear()
 	var r partitionRecord
 	if err := cbor.Unmarshal(rec.Expose(), &r); err != nil {
