@@ -7,7 +7,14 @@
 // returns the response payload; package server carries it over sockets,
 // and server.InProcess over a function call. Outside the boundary there are
 // only handles, public keys, masked blobs and the session channel keys'
-// opaque AEAD handles.
+// opaque AEAD handles, with one exception the protocol imposes: ChangePin
+// carries both PINs inside its channel-sealed body, so the device core
+// holds them for the length of the call between opening the body (with
+// the boundary's channel keys) and handing the decoded PINs to the
+// boundary, which clears them; the core clears the decrypted body. The
+// PINs of EstablishCredential, OpenSession and ReopenSession stay sealed
+// until they reach the boundary. Go cannot guarantee that no copy
+// survives in memory the collector moved.
 //
 // # Dispatcher
 //

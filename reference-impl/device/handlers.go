@@ -66,6 +66,7 @@ func (c *call) handle(req wire.Message) (wire.Message, error) {
 	case *wire.EstablishCredentialRequest:
 		return c.establishCredential(r)
 	case *wire.ChangePinRequest:
+		// The boundary takes the PINs and clears them.
 		return &wire.ChangePinResponse{}, c.s.bs.ChangePin(r.CurrentPIN, r.NewPIN)
 
 	// Session (commands/session.yaml).

@@ -84,3 +84,31 @@ func TestTamperInErrorState(t *testing.T) {
 		})
 	}
 }
+
+// TestChangePinClearsPINs: the decoded PINs of a ChangePin request do not
+// outlive the call.
+func TestChangePinClearsPINs(t *testing.T) {
+	h := newHarness(t, Config{})
+	rs := h.session()
+	pw := h.d.cur.Load()
+	p := pw.parts[0]
+	s, code := p.lookup(rs.id)
+	if code != rc.Success {
+		t.Fatal(code)
+	}
+	c := call{d: h.d, pw: pw, p: p, bp: p.bp, s: s}
+	r := &wire.ChangePinRequest{CurrentPIN: append([]byte(nil), testPIN...), NewPIN: []byte("new-pin-0001")}
+	if _, err := c.handle(r); err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range [][]byte{r.CurrentPIN, r.NewPIN} {
+		for _, x := range b {
+			if x != 0 {
+				t.Fatalf("PIN bytes left after ChangePin: %q", b)
+			}
+		}
+	}
+	if _, code := h.open([]byte("new-pin-0001")); code != rc.Success {
+		t.Fatalf("the new PIN: %v", code)
+	}
+}

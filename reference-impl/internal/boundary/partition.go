@@ -4,7 +4,6 @@ import (
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha512"
@@ -301,7 +300,7 @@ func (p *Partition) openCredential(label string, opcode uint16, clientPublic, se
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := gcm(ck.PIN[:])
+	a, err := gcm(ck.PIN())
 	if err != nil {
 		ck.Clear()
 		return nil, nil, err
@@ -330,7 +329,7 @@ func (p *Partition) setPIN(pin *secret.Bytes) error {
 	if _, err := rand.Read(salt); err != nil {
 		return err
 	}
-	v, err := pbkdf2.Key(sha512.New384, string(pin.Expose()), salt, p.m.opts.PINIterations, 48)
+	v, err := kdf.PBKDF2(sha512.New384, pin.Expose(), salt, p.m.opts.PINIterations, 48)
 	if err != nil {
 		return err
 	}
@@ -351,7 +350,7 @@ func (p *Partition) checkPIN(pin *secret.Bytes) error {
 		p.failures--
 		return err
 	}
-	v, err := pbkdf2.Key(sha512.New384, string(pin.Expose()), p.pinSalt, p.pinIter, 48)
+	v, err := kdf.PBKDF2(sha512.New384, pin.Expose(), p.pinSalt, p.pinIter, 48)
 	if err != nil {
 		return err
 	}
@@ -436,7 +435,7 @@ func (p *Partition) authenticate(opcode uint16, clientPublic, sealedPIN []byte) 
 	if err := p.checkPIN(pin); err != nil {
 		return nil, err
 	}
-	return newChannelKeys(&ck.C2D, &ck.D2C)
+	return newChannelKeys(ck.Channel())
 }
 
 // OpenSession authenticates the user (label "OpenIHSM-v1 session", aad

@@ -62,17 +62,18 @@ func (s *Session) check() error {
 }
 
 // ChangePin checks the current PIN under the lockout policy and installs a
-// new one (8..64 bytes).
+// new one (8..64 bytes). It takes ownership of current and next and clears
+// them before it returns, on every path.
 func (s *Session) ChangePin(current, next []byte) error {
+	cur, nxt := secret.Adopt(current), secret.Adopt(next)
+	defer cur.Clear()
+	defer nxt.Clear()
 	if err := s.check(); err != nil {
 		return err
 	}
 	p := s.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cur, nxt := secret.New(current), secret.New(next)
-	defer cur.Clear()
-	defer nxt.Clear()
 	if err := p.checkPIN(cur); err != nil {
 		return err
 	}

@@ -48,6 +48,12 @@ type Identity struct {
 	version              string
 }
 
+// String, GoString and Format print "[REDACTED]": the identity holds the
+// device's private keys.
+func (Identity) String() string             { return "[REDACTED]" }
+func (Identity) GoString() string           { return "[REDACTED]" }
+func (Identity) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[REDACTED]")) }
+
 type fwid struct {
 	HashAlg asn1.ObjectIdentifier
 	Digest  []byte
