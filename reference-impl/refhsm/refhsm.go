@@ -68,7 +68,7 @@ func Start(o Options) (*HSM, error) {
 		d.Close()
 		return nil, err
 	}
-	srv, err := server.Listen(server.Config{Device: d, SocketDir: dir})
+	srv, err := server.Listen(server.Config{Device: d, SocketDir: dir, Control: true})
 	if err != nil {
 		d.Close()
 		os.RemoveAll(dir)
