@@ -159,6 +159,13 @@ func Open(store Store, opts Options) (*Module, error) {
 	}
 	m.vault = v
 	if err := m.load(); err != nil {
+		if errors.Is(err, selftest.ErrSelfTestFailed) {
+			// A pairwise consistency test of a key the device made for
+			// itself (identity, credential key) failed: the Error state,
+			// like any self-test failure, not a refusal to start.
+			m.enterError(err)
+			return m, nil
+		}
 		return nil, err
 	}
 	return m, nil
@@ -253,7 +260,7 @@ func (m *Module) create() error {
 
 func (m *Module) identityParams(serial string) identity.Params {
 	return identity.Params{Serial: serial, FirmwareMeasurement: m.opts.FirmwareMeasurement,
-		FirmwareVersion: m.opts.FirmwareVersion, Now: m.opts.Clock()}
+		FirmwareVersion: m.opts.FirmwareVersion, Now: m.opts.Clock(), Tests: m.tests}
 }
 
 func (m *Module) putIdentity(id *identity.Identity) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/kdf"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/keys"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/secret"
+	"github.com/openihsm/openihsm/reference-impl/internal/boundary/selftest"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/vault"
 )
 
@@ -111,24 +112,31 @@ func loadPartition(m *Module, i int) (*Partition, error) {
 	return p, nil
 }
 
-// reset gives the partition a fresh credential key and no credential
-// (unprovisioned). p.mu held or p not yet shared.
+// reset destroys the partition's credential and gives it a fresh
+// credential key (unprovisioned). Everything is destroyed first, so a
+// failing key generation or pairwise consistency test leaves no old
+// secret behind (the caller then erases the record). p.mu held or p not
+// yet shared.
 func (p *Partition) reset() error {
-	k, err := ecdh.P384().GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
 	p.id = [16]byte{}
 	p.provisioned = false
 	p.masking.Clear()
 	p.masking, p.maskAEAD = nil, nil
-	p.cred, p.credPub = k, k.PublicKey().Bytes()
+	p.cred, p.credPub = nil, nil
 	p.unwrap = nil
 	p.pinSalt, p.pinIter = nil, 0
 	p.pinVerifier.Clear()
 	p.pinVerifier = nil
 	p.failures, p.lockedUntil = 0, 0
 	p.nonce = nil
+	k, err := ecdh.P384().GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := p.m.tests.PCT(selftest.PCTECDH, func() error { return selftest.ECDHPair(k) }); err != nil {
+		return p.m.fail(err)
+	}
+	p.cred, p.credPub = k, k.PublicKey().Bytes()
 	return nil
 }
 
@@ -518,7 +526,9 @@ func (p *Partition) Zeroize() error {
 	p.closeAll()
 	p.keys.Clear()
 	if err := p.reset(); err != nil {
-		return err
+		// No new credential key: erase the record without one, so the
+		// old credential is gone also from storage.
+		return errors.Join(err, vault.Erase(p.m.store, partitionRecordName(p.index)))
 	}
 	return p.persist()
 }
@@ -561,7 +571,7 @@ func (p *Partition) unwrappingKey() (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.m.tests.PCT("PCT-RSA", func() error { return k.Validate() }); err != nil {
+	if err := p.m.tests.PCT(selftest.PCTRSA, func() error { return selftest.RSAOAEPPair(k) }); err != nil {
 		return nil, p.m.fail(err)
 	}
 	p.unwrap = k

@@ -198,3 +198,62 @@ func TestFirstStartInterrupted(t *testing.T) {
 		}
 	}
 }
+
+// TestOwnKeyPCTs: the device's own key pairs pass a pairwise consistency
+// test when they are made (identity keys and credential keys at first
+// start, the unwrapping key on first use), and a forced failure of each
+// enters the Error state instead of using the key.
+func TestOwnKeyPCTs(t *testing.T) {
+	results := func(m *boundary.Module) map[string]selftest.Status {
+		out := map[string]selftest.Status{}
+		for _, r := range m.SelfTestResults() {
+			out[r.Name] = r.Status
+		}
+		return out
+	}
+	e := newEnv(t, 1)
+	if r := results(e.m); r[selftest.PCTECDSA] != selftest.Passed || r[selftest.PCTECDH] != selftest.Passed {
+		t.Fatalf("first start ran no PCT of its identity and credential keys: %v", r)
+	}
+	p := part(t, e.m, 0)
+	must[[16]byte](t)(establish(t, e.m, p, pin))
+	s, _, _ := openSession(t, p, 1, pin)
+	must[[]byte](t)(s.UnwrappingKey())
+	if r := results(e.m); r[selftest.PCTRSA] != selftest.Passed {
+		t.Fatalf("the unwrapping key had no PCT: %v", r)
+	}
+
+	// First start with a failing PCT: the Error state, not an error.
+	for _, name := range []string{selftest.PCTECDSA, selftest.PCTECDH} {
+		st, err := statedir.Open(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := boundary.Open(st, boundary.Options{PINIterations: 1000, SelfTest: selftest.Options{ForceFail: name}})
+		if err != nil || m.State() != boundary.StateError || !errors.Is(m.Err(), boundary.ErrSelfTestFailed) {
+			t.Fatalf("first start with %s failing: state %v, %v", name, m.State(), err)
+		}
+	}
+
+	// The unwrapping key and the credential key made by Zeroize.
+	e2 := newEnv(t, 1)
+	e2.opts.SelfTest.ForceFail = selftest.PCTRSA
+	e2.reopen(t)
+	p = part(t, e2.m, 0)
+	must[[16]byte](t)(establish(t, e2.m, p, pin))
+	s, _, _ = openSession(t, p, 1, pin)
+	if _, err := s.UnwrappingKey(); !errors.Is(err, boundary.ErrSelfTestFailed) || e2.m.State() != boundary.StateError {
+		t.Fatalf("unwrapping key with PCT-RSA failing: %v, state %v", err, e2.m.State())
+	}
+	e.opts.SelfTest.ForceFail = selftest.PCTECDH
+	e.reopen(t)
+	p = part(t, e.m, 0)
+	if err := p.Zeroize(); !errors.Is(err, boundary.ErrSelfTestFailed) || e.m.State() != boundary.StateError {
+		t.Fatalf("Zeroize with PCT-ECDH failing: %v, state %v", err, e.m.State())
+	}
+	e.opts.SelfTest.ForceFail = ""
+	e.reopen(t)
+	if st := part(t, e.m, 0).State(); st != boundary.PartitionUnprovisioned {
+		t.Fatalf("a Zeroize whose new credential key failed its PCT left the partition %v", st)
+	}
+}
