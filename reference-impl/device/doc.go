@@ -66,6 +66,16 @@
 // next sequence number; package server queues pipelined requests per
 // session for this.
 //
+// # The Error state
+//
+// A device whose power-on self-tests failed has opened none of its state:
+// it may use no algorithm, so it cannot decrypt its identity or partition
+// records. GetDeviceInfo then answers serial "unavailable" and every
+// partition Unprovisioned, whatever the stored state; only the status
+// commands, Zeroize (which erases the partition's record without
+// cryptography) and the control operations act. A power cycle whose
+// self-tests pass brings the stored state back.
+//
 // # Control
 //
 // The methods PowerCycle, Reset, Tamper, ZeroizeAll, Migrate, SetClock,

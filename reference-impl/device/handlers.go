@@ -252,7 +252,10 @@ func (c *call) getDeviceInfo() *wire.GetDeviceInfoResponse {
 		resp.Serial = c.pw.mod.Serial()
 	}
 	if resp.Serial == "" {
-		// A tampered or zeroized device has destroyed its identity.
+		// A tampered or zeroized device has destroyed its identity; a
+		// device in the Error state of a failed power-on self-test has
+		// not decrypted it (nor its partitions, which then read as
+		// Unprovisioned), since it may use no algorithm.
 		resp.Serial = "unavailable"
 	}
 	if resp.FirmwareVersion == "" {

@@ -42,6 +42,11 @@ func TestTamperInErrorState(t *testing.T) {
 			if st := h.d.State(); st != StateError {
 				t.Fatalf("after a forced KAT failure: state %v", st)
 			}
+			var errInfo wire.GetDeviceInfoResponse
+			if code := h.plain(&wire.GetDeviceInfoRequest{}, &errInfo); code != rc.Success ||
+				errInfo.DeviceState != wire.DeviceStateError || errInfo.Serial != "unavailable" {
+				t.Fatalf("GetDeviceInfo in the Error state: %v, %+v", code, errInfo)
+			}
 			if err := tc.do(h.d); err != nil {
 				t.Fatal(err)
 			}
