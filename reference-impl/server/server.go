@@ -294,7 +294,7 @@ func privateDir(dir string) error {
 	case !ok || int(st.Uid) != os.Getuid():
 		return fmt.Errorf("server: socket directory %s is not owned by this user (uid %d); refusing it", dir, os.Getuid())
 	case fi.Mode().Perm()&0o077 != 0:
-		return fmt.Errorf("server: socket directory %s has mode %v; it must be private to its owner (chmod 700)", dir, fi.Mode().Perm())
+		return fmt.Errorf("server: socket directory %s has mode %04o; it must be private to its owner (chmod 700)", dir, fi.Mode().Perm())
 	}
 	return nil
 }
