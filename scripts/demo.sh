@@ -34,7 +34,7 @@ trap cleanup EXIT
 start_device() {
 	local name=$1 bin=$2 dir=$out/run/$1
 	mkdir -p "$dir"
-	"$bin" serve --ephemeral --partitions 2 --socket-dir "$dir/sock" >"$dir/serve.log" 2>&1 &
+	"$bin" serve --ephemeral --partitions 2 --control --socket-dir "$dir/sock" >"$dir/serve.log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do
 		grep -q '^ready$' "$dir/serve.log" && return 0
@@ -76,7 +76,7 @@ fi
 echo "the device attested firmware sha384:$measured, the built binary"
 
 step "mutants: the suite catches every deliberate defect of the reference HSM"
-"$ihsm" mutants --out "$out/mutants"
+"${GO:-go}" run -tags ihsmfaults ./cmd/ihsm mutants --out "$out/mutants"
 
 step "short-form report: a self-issued demo review of the binary"
 "$ihsm" sfr create --vendor OpenIHSM --product "OpenIHSM reference HSM" \

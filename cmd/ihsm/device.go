@@ -32,6 +32,7 @@ type hsmConn struct {
 	timeout time.Duration
 	pinFile string
 	withPIN bool
+	stderr  io.Writer
 }
 
 // hsmFlags returns a flag set named "ihsm <name>" with the connection flags
@@ -39,7 +40,7 @@ type hsmConn struct {
 func hsmFlags(name string, stderr io.Writer, withPIN bool) (*flag.FlagSet, *hsmConn) {
 	fs := flag.NewFlagSet("ihsm "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	c := &hsmConn{withPIN: withPIN}
+	c := &hsmConn{withPIN: withPIN, stderr: stderr}
 	target := os.Getenv("IHSM_TARGET")
 	if target == "" {
 		target = defaultTarget()
@@ -91,6 +92,11 @@ func (c *hsmConn) dial() (context.Context, *client.Client, func(), error) {
 			return nil, nil, nil, fmt.Errorf("--root: %w", err)
 		}
 		opts = append(opts, client.WithRootCertificate(root))
+	} else if c.withPIN {
+		// The PIN is sealed to the credential key the device's chain
+		// vouches for; without a pinned root, any device that answers at
+		// the target (another user's socket, say) gets to vouch for itself.
+		fmt.Fprintf(c.stderr, "ihsm: warning: no --root: trusting whatever device answers at %s (trust on first use); pin its root with --root FILE or IHSM_ROOT (ihsm device certs --out DIR writes root.pem)\n", c.target)
 	}
 	t, err := transport.Dial(ctx, c.target)
 	if err != nil {
@@ -176,11 +182,16 @@ func printMessage(w io.Writer, m wire.Message) error {
 var chainNames = []string{"root.pem", "device.pem", "attestation.pem"}
 
 func runDevice(args []string, stdout, stderr io.Writer) error {
+	const usage = "usage: ihsm device info|caps|selftest [--run]|zeroize --yes|certs [--out DIR] [--target T] [--root F]"
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: ihsm device info|caps|selftest [--run]|zeroize --yes|certs [--out DIR] [--target T] [--root F]")
+		fmt.Fprintln(stderr, usage)
 		return exitError{2}
 	}
 	sub, args := args[0], args[1:]
+	if sub == "-h" || sub == "--help" || sub == "help" {
+		fmt.Fprintln(stderr, usage)
+		return nil
+	}
 	fs, conn := hsmFlags("device "+sub, stderr, false)
 	var out string
 	var runTests, yes bool

@@ -180,6 +180,9 @@ func (k *keyCmd) run() error {
 		}
 	}
 	if k.fs.Lookup("key") != nil && k.sub != "list" {
+		if k.masked == "" && k.key == "" && k.fs.Lookup("masked") == nil {
+			return hsmUsage(k.fs, "name the key with --key HANDLE")
+		}
 		if k.masked == "" && k.key == "" {
 			return hsmUsage(k.fs, "name the key with --key HANDLE or --masked FILE")
 		}

@@ -21,7 +21,7 @@ type exitError struct{ code int }
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
 func commands() map[string]command {
-	return map[string]command{
+	cmds := map[string]command{
 		"attest":    {"verify attestation reports; fetch a device attestation", runAttest},
 		"device":    {"device info, capabilities, self-tests, certificates, zeroize", runDevice},
 		"key":       {"generate, use, wrap, import and attest keys on a device", runKey},
@@ -31,11 +31,14 @@ func commands() map[string]command {
 		"evidence":  {"keygen; build and verify signed release evidence offline", runEvidence},
 		"serve":     {"serve the reference HSM on local sockets", runServe},
 		"conform":   {"run the conformance suite against a device", runConform},
-		"mutants":   {"show the conformance suite catches every deliberate defect of the reference HSM", runMutants},
 		"spec":      {"lint and diff the machine-readable spec", runSpec},
 		"site":      {"build and serve the documentation site", runSite},
 		"version":   {"print the spec version and API revision", runVersion},
 	}
+	for name, c := range faultCommands() {
+		cmds[name] = c
+	}
+	return cmds
 }
 
 func main() {

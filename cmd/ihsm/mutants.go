@@ -1,8 +1,11 @@
+//go:build ihsmfaults
+
 package main
 
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -18,23 +21,62 @@ import (
 	"github.com/openihsm/openihsm/spec/model"
 )
 
+// faultCommands are the commands only a build with the ihsmfaults tag has.
+func faultCommands() map[string]command {
+	return map[string]command{
+		"mutants": {"show the conformance suite catches every deliberate defect of the reference HSM", runMutants},
+	}
+}
+
+// serveFaults registers `ihsm serve --insecure-fault` and returns the
+// function that applies it to the device configuration: faults run only on
+// an ephemeral state served on local sockets.
+func serveFaults(fl *flag.FlagSet) func(cfg *device.Config, state string, nonLoopback bool, stderr io.Writer) error {
+	var names stringList
+	fl.Var(&names, "insecure-fault", "start with the named deliberate defect, for mutation testing of the conformance suite (repeatable; --ephemeral only; never for real use)")
+	return func(cfg *device.Config, state string, nonLoopback bool, stderr io.Writer) error {
+		if len(names) == 0 {
+			return nil
+		}
+		if state != "" || nonLoopback {
+			return errors.New("--insecure-fault runs only with --ephemeral and without --allow-non-loopback: a faulty device must not write a state directory or be reachable beyond this host")
+		}
+		for _, n := range names {
+			f, err := device.ParseFault(n)
+			if err != nil {
+				return err
+			}
+			cfg.Faults = append(cfg.Faults, f)
+		}
+		fmt.Fprintf(stderr, "\n*** WARNING: INSECURE FAULT INJECTION: %v ***\n*** This device is deliberately defective, for mutation testing only. ***\n\n", cfg.Faults)
+		return nil
+	}
+}
+
 // runMutants is `ihsm mutants`: the conformance suite run against the
 // reference HSM once per deliberate defect, to show it catches each.
 //
-//	ihsm mutants [--fault NAME]... [--out DIR] [--seed N]
+//	ihsm mutants [--fault NAME]... [--list] [--out DIR] [--seed N]
 func runMutants(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("mutants", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	var names stringList
 	fl.Var(&names, "fault", "run only this fault (repeatable; default every fault)")
+	list := fl.Bool("list", false, "print the name of every fault and exit")
 	out := fl.String("out", "", "write mutants.json and mutants.md to this directory")
 	seed := fl.Int64("seed", 0, "random order seed of every run (0 picks one per run)")
 	if err := fl.Parse(args); err != nil {
 		return parseError(err)
 	}
 	if fl.NArg() != 0 {
-		fmt.Fprintln(stderr, "usage: ihsm mutants [--fault NAME]... [--out DIR] [--seed N]")
+		fmt.Fprintln(stderr, "usage: ihsm mutants [--fault NAME]... [--list] [--out DIR] [--seed N]")
 		return exitError{2}
+	}
+	if *list {
+		for _, f := range device.Faults() {
+			fmt.Fprintln(stdout, f)
+		}
+		return nil
 	}
 	var faults []device.Fault
 	for _, n := range names {

@@ -40,13 +40,14 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	partitions := fl.Int("partitions", 1, "number of partitions (fixed when the state is created)")
 	tcp := fl.String("tcp", "", "also serve partition N on TCP `ADDR` port + N (loopback only unless --allow-non-loopback)")
 	nonLoopback := fl.Bool("allow-non-loopback", false, "allow a --tcp address that is not loopback")
-	controlPath := fl.String("control", "", "control socket path (default SOCKET-DIR/control.sock)")
+	control := fl.Bool("control", false, "also serve the control socket SOCKET-DIR/control.sock, for tests and conformance runs only: it can move the device clock past any PIN lockout, reset, tamper with and zeroize the device")
+	controlPath := fl.String("control-path", "", "control socket path (implies --control)")
+	idle := fl.Duration("idle-timeout", 0, "close connections idle this long (0: only when the connection limit needs their place)")
 	selfTest := fl.Duration("self-test-interval", device.DefaultSelfTestInterval, "period of the periodic self-tests (0 disables)")
 	maxConns := fl.Int("max-connections", server.DefaultMaxConnections, "open connections allowed per endpoint")
-	var faults stringList
-	fl.Var(&faults, "insecure-fault", "start with the named deliberate defect, for mutation testing of the conformance suite (repeatable; never for real use)")
+	applyFaults := serveFaults(fl)
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: ihsm serve (--state DIR | --ephemeral) [--socket-dir DIR] [--partitions N] [--tcp 127.0.0.1:PORT [--allow-non-loopback]] [--control PATH]")
+		fmt.Fprintln(stderr, "usage: ihsm serve (--state DIR | --ephemeral) [--socket-dir DIR] [--partitions N] [--tcp 127.0.0.1:PORT [--allow-non-loopback]] [--control [--control-path PATH]]")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -60,15 +61,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if *selfTest == 0 {
 		cfg.SelfTestInterval = -1
 	}
-	for _, name := range faults {
-		f, err := device.ParseFault(name)
-		if err != nil {
-			return err
-		}
-		cfg.Faults = append(cfg.Faults, f)
-	}
-	if len(cfg.Faults) > 0 {
-		fmt.Fprintf(stderr, "\n*** WARNING: INSECURE FAULT INJECTION: %v ***\n*** This device is deliberately defective, for mutation testing only. ***\n\n", cfg.Faults)
+	if err := applyFaults(&cfg, *state, *nonLoopback, stderr); err != nil {
+		return err
 	}
 	var err error
 	cfg.FirmwareVersion, cfg.FirmwareMeasurement, err = measureFirmware()
@@ -80,11 +74,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		unlock, err := lockState(*state)
-		if err != nil {
-			return err
-		}
-		defer unlock()
+		defer dir.Close()
 		cfg.Store = dir
 	}
 	d, err := device.New(cfg)
@@ -98,8 +88,8 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	if *socketDir == "" {
 		*socketDir = filepath.Join(os.TempDir(), fmt.Sprintf("ihsm-%d", os.Getuid()))
 	}
-	srv, err := server.Listen(server.Config{Device: d, SocketDir: *socketDir, ControlPath: *controlPath,
-		TCPAddr: *tcp, AllowNonLoopback: *nonLoopback, MaxConnections: *maxConns})
+	srv, err := server.Listen(server.Config{Device: d, SocketDir: *socketDir, Control: *control, ControlPath: *controlPath,
+		TCPAddr: *tcp, AllowNonLoopback: *nonLoopback, MaxConnections: *maxConns, IdleTimeout: *idle})
 	if err != nil {
 		return err
 	}
@@ -110,6 +100,7 @@ func runServe(args []string, stdout, stderr io.Writer) error {
 	}
 	if p := srv.ControlPath(); p != "" {
 		fmt.Fprintf(stdout, "control unix://%s\n", p)
+		fmt.Fprintln(stderr, "ihsm serve: warning: the control socket is on; whoever can reach it can defeat PIN lockout and zeroize the device (tests and conformance only)")
 	}
 	fmt.Fprintln(stdout, "ready")
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -155,18 +146,4 @@ func measureFirmware() (string, [48]byte, error) {
 		}
 	}
 	return v, m, nil
-}
-
-// lockState takes an exclusive lock on the state directory, so two servers
-// never write one device's state.
-func lockState(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("state directory %s is in use by another ihsm serve", dir)
-	}
-	return func() { f.Close() }, nil
 }

@@ -2,9 +2,13 @@
 // out-of-band interface through which tests and the conformance suite act
 // on the device the way the physical world acts on a real one (power
 // cycles, a tamper signal, a host migration, a failing or unfinished
-// self-test, the passing of time for PIN backoff). It is not part of the device's command
-// set: `ihsm serve` offers it on its own socket (DIR/control.sock, mode
-// 0600), separate from the partition endpoints.
+// self-test, the passing of time for PIN backoff). It is not part of the
+// device's command set: `ihsm serve --control` offers it on its own socket
+// (DIR/control.sock, mode 0600), separate from the partition endpoints,
+// and only when asked to. It is for tests and conformance runs: whoever can
+// connect to it can move the device clock past any PIN backoff, and so
+// guess PINs without lockout, and can reset, tamper with and zeroize the
+// device. Never turn it on for a device that holds keys anyone relies on.
 //
 // # Protocol
 //

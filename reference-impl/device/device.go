@@ -55,10 +55,14 @@ type Config struct {
 	// bound to (default: kept in the store).
 	FuseSecret []byte
 	// Faults are deliberate defects for mutation testing of the conformance
-	// suite (see [Fault]); a production device has none. A device with
-	// faults reports them in GetDeviceInfo's product string and appends
-	// "+faults" to its firmware version, which the attestation certificate
-	// carries, so no verifier can mistake it for the reference HSM.
+	// suite (see [Fault]). Only a build with the ihsmfaults tag has them;
+	// any other build refuses a Config with faults (ErrNoFaultInjection). A
+	// device with faults answers GetDeviceInfo with the product "OpenIHSM
+	// FAULT-INJECTED" (the fault names are in [Device.Faults], not on the
+	// wire) and appends "+faults" to its firmware version, which its
+	// attestation key certificate carries. Its attestation keys are still
+	// the state's: run faults only on an ephemeral state, never on one
+	// whose attestation a verifier trusts.
 	Faults []Fault
 }
 
@@ -127,7 +131,7 @@ func New(cfg Config) (*Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fs != 0 {
+	if FaultInjection && fs != 0 {
 		cfg.FirmwareVersion += "+faults"
 	}
 	d := &Device{cfg: cfg, faults: fs, stop: make(chan struct{})}
@@ -180,17 +184,7 @@ func (d *Device) powerOn(forceFail string) (*power, error) {
 	if d.faults.has(FaultSelfTestFailureIgnored) {
 		forceFail = ""
 	}
-	mod, err := boundary.Open(d.cfg.Store, boundary.Options{
-		Partitions:          d.cfg.Partitions,
-		Serial:              d.cfg.Serial,
-		FirmwareMeasurement: d.cfg.FirmwareMeasurement,
-		FirmwareVersion:     d.cfg.FirmwareVersion,
-		FuseSecret:          d.cfg.FuseSecret,
-		Clock:               d.boundaryClock,
-		SelfTest:            selftest.Options{ForceFail: forceFail},
-		MaxKeys:             d.cfg.MaxKeys,
-		PINIterations:       d.cfg.PINIterations,
-	})
+	mod, err := boundary.Open(d.cfg.Store, d.boundaryOptions(forceFail))
 	if err != nil {
 		return nil, fmt.Errorf("device: %w", err)
 	}
@@ -202,6 +196,21 @@ func (d *Device) powerOn(forceFail string) (*power, error) {
 		}
 	}
 	return p, nil
+}
+
+func (d *Device) boundaryOptions(forceFail string) boundary.Options {
+	return boundary.Options{
+		Partitions:          d.cfg.Partitions,
+		Serial:              d.cfg.Serial,
+		FirmwareMeasurement: d.cfg.FirmwareMeasurement,
+		FirmwareVersion:     d.cfg.FirmwareVersion,
+		FuseSecret:          d.cfg.FuseSecret,
+		Clock:               d.boundaryClock,
+		SelfTest:            selftest.Options{ForceFail: forceFail},
+		MaxKeys:             d.cfg.MaxKeys,
+		PINIterations:       d.cfg.PINIterations,
+		UnboundMaskedKeys:   d.faults.has(FaultUnboundMaskedKeys),
+	}
 }
 
 // periodicSelfTests re-runs the known-answer tests every interval until
@@ -369,7 +378,12 @@ func (d *Device) ZeroizeAll() error {
 func (d *Device) zeroizeAll(tamper bool) error {
 	p := d.cur.Load()
 	if p.mod == nil {
-		return fmt.Errorf("device: boundary not open: %w", p.openErr)
+		// The boundary did not open at the last power-on: destroy the
+		// stored state without it, then power on into the final state.
+		if err := boundary.ZeroizeStore(d.cfg.Store, d.boundaryOptions(""), tamper); err != nil {
+			return fmt.Errorf("device: %w", err)
+		}
+		return d.powerCycle("")
 	}
 	err := p.mod.ZeroizeAll(tamper)
 	for _, pt := range p.parts {

@@ -7,7 +7,14 @@
 // returns the response payload; package server carries it over sockets,
 // and server.InProcess over a function call. Outside the boundary there are
 // only handles, public keys, masked blobs and the session channel keys'
-// opaque AEAD handles.
+// opaque AEAD handles, with one exception the protocol imposes: ChangePin
+// carries both PINs inside its channel-sealed body, so the device core
+// holds them for the length of the call between opening the body (with
+// the boundary's channel keys) and handing the decoded PINs to the
+// boundary, which clears them; the core clears the decrypted body. The
+// PINs of EstablishCredential, OpenSession and ReopenSession stay sealed
+// until they reach the boundary. Go cannot guarantee that no copy
+// survives in memory the collector moved.
 //
 // # Dispatcher
 //
@@ -59,6 +66,16 @@
 // next sequence number; package server queues pipelined requests per
 // session for this.
 //
+// # The Error state
+//
+// A device whose power-on self-tests failed has opened none of its state:
+// it may use no algorithm, so it cannot decrypt its identity or partition
+// records. GetDeviceInfo then answers serial "unavailable" and every
+// partition Unprovisioned, whatever the stored state; only the status
+// commands, Zeroize (which erases the partition's record without
+// cryptography) and the control operations act. A power cycle whose
+// self-tests pass brings the stored state back.
+//
 // # Control
 //
 // The methods PowerCycle, Reset, Tamper, ZeroizeAll, Migrate, SetClock,
@@ -71,5 +88,7 @@
 // [Config.Faults] starts the device with deliberate defects ([Fault]) for
 // mutation testing of the conformance suite: each fault must make the
 // suite fail. A device with faults says so in GetDeviceInfo and in its
-// firmware version.
+// firmware version. Fault injection exists only in a build with the
+// ihsmfaults build tag (`make mutants`); the production build has no fault
+// code, no fault names, and refuses a Config with faults.
 package device

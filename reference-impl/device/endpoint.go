@@ -139,6 +139,12 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 		return c.error(code)
 	}
 	// 8. Body: decode and validate against the spec.
+	if c.ch != nil && h.Opcode == wire.OpChangePin {
+		// The decrypted body holds two PINs: clear it once answered. The
+		// handler hands the decoded PINs to the boundary, which clears
+		// them.
+		defer clear(body)
+	}
 	req := ci.NewRequest()
 	if err := wire.Unmarshal(body, req); err != nil {
 		return c.error(rc.FromError(err))

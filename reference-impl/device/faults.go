@@ -1,22 +1,28 @@
 package device
 
 import (
+	"errors"
 	"fmt"
-	"slices"
-	"strings"
 )
 
 // Fault is a named, deliberate defect the device can be started with. Faults
 // exist for mutation testing of the conformance suite: `make mutants` starts
 // the reference HSM once per fault and expects the suite to fail, which
-// proves the suite would catch that defect in a vendor's device. A device
-// with any fault is not the reference HSM; it says so in GetDeviceInfo and in
-// its firmware version (see [Config.Faults]).
+// proves the suite would catch that defect in a vendor's device.
 //
-// Each fault is implemented in the device core, outside the security
-// boundary, and changes what a client observes on the wire in exactly one
-// respect.
-type Fault string
+// Fault injection is compiled only into a build with the ihsmfaults build
+// tag (`go build -tags ihsmfaults`), which `make mutants` uses. In every
+// other build, the production `ihsm` binary included, [FaultInjection] is
+// false, every fault check is the constant false the compiler removes, the
+// faults have no names, and [New] refuses a Config that names one with
+// [ErrNoFaultInjection]. A device with faults is not the reference HSM; it
+// says so in GetDeviceInfo and in its firmware version (see
+// [Config.Faults]).
+//
+// Every fault but FaultUnboundMaskedKeys is implemented in the device core,
+// outside the security boundary, and changes what a client observes on the
+// wire in exactly one respect.
+type Fault uint8
 
 // The faults. Each comment names the requirement area a conforming suite
 // must test to catch it.
@@ -24,97 +30,90 @@ const (
 	// FaultSkipUsageCheck widens every new key's usage to all the usage its
 	// kind permits, ignoring the usage the caller asked for, so a key made
 	// for Verify also signs (KEY: usage policy).
-	FaultSkipUsageCheck Fault = "skip-usage-check"
+	FaultSkipUsageCheck Fault = iota + 1
 	// FaultIgnorePinLockout makes PIN backoff expire at once: after
 	// max_pin_attempts failures the PIN is still checked, so PinLockedOut
 	// is never answered and a correct PIN still opens a session (PRV).
-	FaultIgnorePinLockout Fault = "ignore-pin-lockout"
+	FaultIgnorePinLockout
 	// FaultWrongStatusCode answers KeyNotFound as InvalidArgument (status
 	// codes of the error tables).
-	FaultWrongStatusCode Fault = "wrong-status-code"
+	FaultWrongStatusCode
 	// FaultKeepKeysAfterZeroize answers Zeroize with Success but zeroizes
 	// nothing: the partition stays provisioned with its keys and sessions
 	// (TMP).
-	FaultKeepKeysAfterZeroize Fault = "keep-keys-after-zeroize"
+	FaultKeepKeysAfterZeroize
 	// FaultAcceptReplayedChannelMessage accepts any request sequence number
 	// whose seal authenticates, so a replayed sealed request is executed
 	// again instead of being answered ChannelSequenceError (CHN).
-	FaultAcceptReplayedChannelMessage Fault = "accept-replayed-channel-message"
+	FaultAcceptReplayedChannelMessage
 	// FaultAcceptPlaintextInSession executes an in-session command sent
 	// with a plaintext body instead of answering ChannelRequired (CHN).
-	FaultAcceptPlaintextInSession Fault = "accept-plaintext-in-session"
+	FaultAcceptPlaintextInSession
 	// FaultPartitionsNotIsolated serves partition 0 on every endpoint, so
 	// credentials, sessions, keys and masked blobs cross partitions (PAR,
 	// MSK).
-	FaultPartitionsNotIsolated Fault = "partitions-not-isolated"
+	FaultPartitionsNotIsolated
 	// FaultNoSessionLimit lets a partition open more than max_sessions
 	// sessions (LIM, SES).
-	FaultNoSessionLimit Fault = "no-session-limit"
+	FaultNoSessionLimit
 	// FaultIgnoreMigration leaves sessions usable after a migration instead
 	// of requiring ReopenSession (SES, migration profile).
-	FaultIgnoreMigration Fault = "ignore-migration"
+	FaultIgnoreMigration
 	// FaultSelfTestFailureIgnored keeps answering every command after a
 	// self-test failure instead of entering the Error state (SLF).
-	FaultSelfTestFailureIgnored Fault = "self-test-failure-ignored"
+	FaultSelfTestFailureIgnored
 	// FaultAlwaysApproved sets the FIPS-approved indicator on every
 	// response, also for non-approved services and errors (service
 	// indicator, FIPS 140-3 IG 2.4.C).
-	FaultAlwaysApproved Fault = "always-approved"
+	FaultAlwaysApproved
 	// FaultIgnoreTamper ignores the tamper signal: nothing is zeroized and
 	// the device stays Operational (TMP).
-	FaultIgnoreTamper Fault = "ignore-tamper"
+	FaultIgnoreTamper
+	// FaultUnboundMaskedKeys lets a masked key move between partitions:
+	// UnmaskKey ignores the blob's partition binding and opens a
+	// partition-scope blob of any partition of the device with that
+	// partition's masking key, instead of answering MaskedKeyWrongPartition
+	// (MSK, PAR). It is the one fault inside the boundary, since only the
+	// boundary holds the masking keys (boundary.Options.UnboundMaskedKeys).
+	FaultUnboundMaskedKeys
+
+	faultEnd // one past the last fault
 )
 
-// Faults returns every fault the device implements, in a fixed order.
-func Faults() []Fault {
-	return []Fault{
-		FaultSkipUsageCheck, FaultIgnorePinLockout, FaultWrongStatusCode, FaultKeepKeysAfterZeroize,
-		FaultAcceptReplayedChannelMessage, FaultAcceptPlaintextInSession, FaultPartitionsNotIsolated,
-		FaultNoSessionLimit, FaultIgnoreMigration, FaultSelfTestFailureIgnored, FaultAlwaysApproved,
-		FaultIgnoreTamper,
-	}
-}
-
-// ParseFault returns the fault named name.
-func ParseFault(name string) (Fault, error) {
-	f := Fault(name)
-	if !slices.Contains(Faults(), f) {
-		names := make([]string, 0, len(Faults()))
-		for _, f := range Faults() {
-			names = append(names, string(f))
-		}
-		return "", fmt.Errorf("device: unknown fault %q (known: %s)", name, strings.Join(names, ", "))
-	}
-	return f, nil
-}
+// ErrNoFaultInjection is returned by [New] for a Config with faults in a
+// build without the ihsmfaults tag.
+var ErrNoFaultInjection = errors.New("device: this build has no fault injection (it exists only in a build with -tags ihsmfaults)")
 
 // faultSet is the set of faults a device runs with; the zero value has none.
 type faultSet uint32
 
 func newFaultSet(fs []Fault) (faultSet, error) {
+	if len(fs) == 0 {
+		return 0, nil
+	}
+	if !FaultInjection {
+		return 0, ErrNoFaultInjection
+	}
 	var s faultSet
 	for _, f := range fs {
-		i := slices.Index(Faults(), f)
-		if i < 0 {
-			_, err := ParseFault(string(f))
-			return 0, err
+		if f == 0 || f >= faultEnd {
+			return 0, fmt.Errorf("device: unknown fault %d", uint8(f))
 		}
-		s |= 1 << i
+		s |= 1 << f
 	}
 	return s, nil
 }
 
+// has reports whether f is in the set. Without the ihsmfaults tag it is the
+// constant false, so no fault path survives compilation.
 func (s faultSet) has(f Fault) bool {
-	if s == 0 {
-		return false
-	}
-	return s&(1<<slices.Index(Faults(), f)) != 0
+	return FaultInjection && s&(1<<f) != 0
 }
 
 func (s faultSet) list() []Fault {
 	var out []Fault
-	for i, f := range Faults() {
-		if s&(1<<i) != 0 {
+	for f := Fault(1); f < faultEnd; f++ {
+		if s.has(f) {
 			out = append(out, f)
 		}
 	}

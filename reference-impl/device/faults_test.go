@@ -1,3 +1,5 @@
+//go:build ihsmfaults
+
 package device
 
 import (
@@ -79,6 +81,11 @@ func faultChecks() map[Fault]func(h *harness) bool {
 			h.d.Tamper()
 			return h.d.State() == StateTampered
 		},
+		FaultUnboundMaskedKeys: func(h *harness) bool {
+			other := h.on(1)
+			k := other.generate(other.session(), wire.KeyKindEccP256, wire.KeyUsageSign)
+			return h.in(h.session(), &wire.UnmaskKeyRequest{MaskedKey: k.MaskedKey}, nil) == rc.MaskedKeyWrongPartition
+		},
 	}
 }
 
@@ -90,7 +97,7 @@ func TestFaultsAreObservable(t *testing.T) {
 			t.Errorf("fault %s has no check", f)
 			continue
 		}
-		t.Run(string(f), func(t *testing.T) {
+		t.Run(f.String(), func(t *testing.T) {
 			t.Parallel()
 			if !check(newHarness(t, Config{Partitions: 2})) {
 				t.Fatal("a conforming device fails the check")
@@ -108,5 +115,10 @@ func TestFaultsAreObservable(t *testing.T) {
 	}
 	if _, err := ParseFault("no-such-fault"); err == nil {
 		t.Error("unknown fault parsed")
+	}
+	for _, f := range Faults() {
+		if g, err := ParseFault(f.String()); err != nil || g != f {
+			t.Errorf("fault %s parses as %v, %v", f, g, err)
+		}
 	}
 }

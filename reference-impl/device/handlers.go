@@ -66,6 +66,7 @@ func (c *call) handle(req wire.Message) (wire.Message, error) {
 	case *wire.EstablishCredentialRequest:
 		return c.establishCredential(r)
 	case *wire.ChangePinRequest:
+		// The boundary takes the PINs and clears them.
 		return &wire.ChangePinResponse{}, c.s.bs.ChangePin(r.CurrentPIN, r.NewPIN)
 
 	// Session (commands/session.yaml).
@@ -244,14 +245,17 @@ func (c *call) getDeviceInfo() *wire.GetDeviceInfoResponse {
 	resp := &wire.GetDeviceInfoResponse{Vendor: vendor, Product: product, FirmwareVersion: c.d.cfg.FirmwareVersion,
 		DeviceState: wire.DeviceState(c.pw.state()), PartitionState: wire.PartitionStateUnprovisioned,
 		PartitionIndex: uint16(c.p.index)}
-	if c.d.faults != 0 {
+	if FaultInjection && c.d.faults != 0 {
 		resp.Product = "OpenIHSM FAULT-INJECTED"
 	}
 	if c.pw.mod != nil {
 		resp.Serial = c.pw.mod.Serial()
 	}
 	if resp.Serial == "" {
-		// A tampered or zeroized device has destroyed its identity.
+		// A tampered or zeroized device has destroyed its identity; a
+		// device in the Error state of a failed power-on self-test has
+		// not decrypted it (nor its partitions, which then read as
+		// Unprovisioned), since it may use no algorithm.
 		resp.Serial = "unavailable"
 	}
 	if resp.FirmwareVersion == "" {

@@ -6,5 +6,6 @@
 // The conformance suite never imports the reference HSM; this package is
 // the bridge, used by `ihsm conform` without --target, by the tests that
 // run the whole suite against the reference HSM, and by the mutation run
-// that shows the suite catches each deliberate defect of package device.
+// ([Mutants], only in a build with the ihsmfaults tag) that shows the suite
+// catches each deliberate defect of package device.
 package refhsm

@@ -1,3 +1,5 @@
+//go:build ihsmfaults
+
 package refhsm
 
 import (
@@ -53,7 +55,7 @@ func Mutants(ctx context.Context, o MutantOptions) ([]Mutant, error) {
 			return out, fmt.Errorf("mutant %s: %w", f, err)
 		}
 		ro := o.Base
-		ro.Driver, ro.Target, ro.Out, ro.Progress = h.InProcess(), "in-process with fault "+string(f), "", nil
+		ro.Driver, ro.Target, ro.Out, ro.Progress = h.InProcess(), "in-process with fault "+f.String(), "", nil
 		ro.AllowDestructive = true
 		r, err := runner.Run(ctx, ro)
 		cerr := h.Close()

@@ -1,3 +1,5 @@
+//go:build ihsmfaults
+
 package refhsm
 
 import (

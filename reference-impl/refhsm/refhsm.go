@@ -21,7 +21,8 @@ type Options struct {
 	// Partitions is the number of partitions (default 2, the fewest the
 	// isolation scenarios need).
 	Partitions int
-	// Faults are deliberate defects (mutation testing only).
+	// Faults are deliberate defects (mutation testing only; a build
+	// without the ihsmfaults tag refuses them).
 	Faults []device.Fault
 	// FirmwareVersion and FirmwareMeasurement are attested by the device
 	// (default: "embedded" and the SHA-384 of the empty string's absence,
@@ -67,7 +68,7 @@ func Start(o Options) (*HSM, error) {
 		d.Close()
 		return nil, err
 	}
-	srv, err := server.Listen(server.Config{Device: d, SocketDir: dir})
+	srv, err := server.Listen(server.Config{Device: d, SocketDir: dir, Control: true})
 	if err != nil {
 		d.Close()
 		os.RemoveAll(dir)

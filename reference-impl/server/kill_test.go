@@ -177,7 +177,17 @@ func TestKill9Loop(t *testing.T) {
 				s.Close(ctx)
 			}
 		}()
-		time.Sleep(time.Duration(rand.IntN(150)) * time.Millisecond)
+		// Kill at a random moment; while nothing has been acknowledged
+		// yet, later (on a loaded machine a PIN hash alone can outlast a
+		// short window, and the loop must get somewhere).
+		mu.Lock()
+		slow := !provisioned || len(acked) == 0
+		mu.Unlock()
+		delay := time.Duration(rand.IntN(150)) * time.Millisecond
+		if slow {
+			delay += time.Duration(round) * 150 * time.Millisecond
+		}
+		time.Sleep(delay)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}

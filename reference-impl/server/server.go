@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/openihsm/openihsm/reference-impl/control"
@@ -23,6 +24,7 @@ import (
 const (
 	DefaultMaxConnections = 64
 	DefaultMaxInFlight    = 64
+	DefaultIdleGrace      = time.Second
 )
 
 // Config configures a server.
@@ -30,11 +32,19 @@ type Config struct {
 	// Device is the device served.
 	Device *device.Device
 	// SocketDir, if set, is where the Unix sockets are made:
-	// partition-N.sock for partition N and control.sock for the control
-	// channel, each mode 0600 (the directory is created 0700).
+	// partition-N.sock for partition N and, with Control, control.sock,
+	// each mode 0600. The directory is created 0700; an existing one must
+	// be a directory of this user's with no group or other permissions,
+	// since whoever can write it could put their own socket in place.
 	SocketDir string
-	// ControlPath overrides the control socket's path (default
-	// SocketDir/control.sock). With neither set there is no control socket.
+	// Control serves the control channel (package control) on a Unix
+	// socket: ControlPath, or SocketDir/control.sock. It is off by default
+	// and is for tests and conformance runs only: whoever can connect to it
+	// can set the device clock, which defeats PIN lockout, and can reset,
+	// tamper with and zeroize the device.
+	Control bool
+	// ControlPath overrides the control socket's path; setting it implies
+	// Control.
 	ControlPath string
 	// TCPAddr, if set, also serves every partition on TCP: partition N on
 	// the port of TCPAddr plus N, or on a free port each when the port is 0.
@@ -43,9 +53,20 @@ type Config struct {
 	// channel, and commands outside sessions travel in the clear.
 	TCPAddr          string
 	AllowNonLoopback bool
-	// MaxConnections bounds the open connections per endpoint (default 64);
-	// a connection beyond it is closed at once.
+	// MaxConnections bounds the open connections per endpoint (default 64).
+	// A connection beyond it takes the place of the connection that has
+	// been idle longest (no request in progress and nothing received for
+	// at least IdleGrace), which is closed; when none is idle, the new
+	// connection gets one Busy answer (request_id 0) and is closed. So
+	// idle connections can never lock clients out.
 	MaxConnections int
+	// IdleGrace is how long a connection must have been idle before a new
+	// connection may take its place at the limit (default 1 s).
+	IdleGrace time.Duration
+	// IdleTimeout, if positive, closes any connection idle (no request in
+	// progress, nothing received) for that long. The default, 0, keeps
+	// idle connections open until the limit needs their place.
+	IdleTimeout time.Duration
 	// MaxInFlight bounds the requests in progress per connection (default
 	// 64); beyond it the server stops reading from the connection.
 	MaxInFlight int
@@ -83,9 +104,80 @@ type Server struct {
 
 type listener struct {
 	net.Listener
-	ep    device.Endpoint
-	info  Endpoint
-	conns atomic.Int32
+	ep   device.Endpoint
+	info Endpoint
+
+	mu    sync.Mutex
+	conns map[*tracked]struct{} // open connections
+}
+
+// tracked is a served connection and what the limits need to know of it.
+type tracked struct {
+	net.Conn
+	cn *conn
+	// last is when the client last sent bytes (or connected), in Unix ns.
+	last atomic.Int64
+}
+
+func (t *tracked) Read(b []byte) (int, error) {
+	n, err := t.Conn.Read(b)
+	if n > 0 {
+		t.last.Store(time.Now().UnixNano())
+	}
+	return n, err
+}
+
+// idleFor reports how long the connection has been idle at now: zero while
+// a request is in progress (queued requests hold their place in cn.sem).
+func (t *tracked) idleFor(now time.Time) time.Duration {
+	if t.cn == nil || len(t.cn.sem) > 0 {
+		return 0
+	}
+	return now.Sub(time.Unix(0, t.last.Load()))
+}
+
+// admit registers a new connection. At the limit it closes the connection
+// idle longest, if one has been idle for at least grace, and otherwise
+// refuses the new one (false).
+func (l *listener) admit(t *tracked, limit int, grace time.Duration) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.conns) >= limit {
+		now := time.Now()
+		var victim *tracked
+		longest := grace
+		for c := range l.conns {
+			if d := c.idleFor(now); d >= longest {
+				victim, longest = c, d
+			}
+		}
+		if victim == nil {
+			return false
+		}
+		delete(l.conns, victim)
+		victim.Conn.Close()
+	}
+	l.conns[t] = struct{}{}
+	return true
+}
+
+func (l *listener) leave(t *tracked) {
+	l.mu.Lock()
+	delete(l.conns, t)
+	l.mu.Unlock()
+}
+
+// reap closes every connection idle for at least timeout.
+func (l *listener) reap(timeout time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	for c := range l.conns {
+		if c.idleFor(now) >= timeout {
+			delete(l.conns, c)
+			c.Conn.Close()
+		}
+	}
 }
 
 // Listen binds every socket of cfg; nothing is served until Serve.
@@ -98,6 +190,12 @@ func Listen(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxInFlight <= 0 {
 		cfg.MaxInFlight = DefaultMaxInFlight
+	}
+	if cfg.IdleGrace <= 0 {
+		cfg.IdleGrace = DefaultIdleGrace
+	}
+	if cfg.ControlPath != "" {
+		cfg.Control = true
 	}
 	if cfg.MaxFrame <= 0 || cfg.MaxFrame > wire.MaxFrame {
 		cfg.MaxFrame = wire.MaxFrame
@@ -116,8 +214,8 @@ func Listen(cfg Config) (*Server, error) {
 func (s *Server) listen() error {
 	n := s.cfg.Device.Partitions()
 	if dir := s.cfg.SocketDir; dir != "" {
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return fmt.Errorf("server: %w", err)
+		if err := privateDir(dir); err != nil {
+			return err
 		}
 		for i := range n {
 			l, err := listenUnix(filepath.Join(dir, fmt.Sprintf("partition-%d.sock", i)))
@@ -148,17 +246,21 @@ func (s *Server) listen() error {
 			}
 		}
 	}
+	if !s.cfg.Control {
+		return nil
+	}
 	s.ctlPath = s.cfg.ControlPath
 	if s.ctlPath == "" && s.cfg.SocketDir != "" {
 		s.ctlPath = filepath.Join(s.cfg.SocketDir, "control.sock")
 	}
-	if s.ctlPath != "" {
-		l, err := listenUnix(s.ctlPath)
-		if err != nil {
-			return err
-		}
-		s.control = l
+	if s.ctlPath == "" {
+		return errors.New("server: a control socket needs a socket directory or a control path")
 	}
+	l, err := listenUnix(s.ctlPath)
+	if err != nil {
+		return err
+	}
+	s.control = l
 	return nil
 }
 
@@ -168,8 +270,32 @@ func (s *Server) add(l net.Listener, i int) error {
 		l.Close()
 		return err
 	}
-	s.listeners = append(s.listeners, &listener{Listener: l, ep: ep,
+	s.listeners = append(s.listeners, &listener{Listener: l, ep: ep, conns: map[*tracked]struct{}{},
 		info: Endpoint{Partition: i, Network: l.Addr().Network(), Address: l.Addr().String()}})
+	return nil
+}
+
+// privateDir makes the socket directory (0700), or checks an existing one:
+// a real directory (not a symbolic link), owned by this user, with no
+// permission for group or others. Anyone else who could write to it could
+// replace a socket with their own and receive the clients' requests.
+func privateDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	fi, err := os.Lstat(dir)
+	if err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	switch {
+	case !fi.IsDir():
+		return fmt.Errorf("server: socket directory %s is not a directory", dir)
+	case !ok || int(st.Uid) != os.Getuid():
+		return fmt.Errorf("server: socket directory %s is not owned by this user (uid %d); refusing it", dir, os.Getuid())
+	case fi.Mode().Perm()&0o077 != 0:
+		return fmt.Errorf("server: socket directory %s has mode %04o; it must be private to its owner (chmod 700)", dir, fi.Mode().Perm())
+	}
 	return nil
 }
 
@@ -250,16 +376,18 @@ func (s *Server) Serve(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			s.acceptLoop(ctx, l.Listener, func(c net.Conn) {
-				if l.conns.Add(1) > int32(s.cfg.MaxConnections) {
+				t := &tracked{Conn: c}
+				t.last.Store(time.Now().UnixNano())
+				t.cn = newConn(l.ep, t, s.cfg.MaxFrame, s.cfg.MaxInFlight)
+				if !l.admit(t, s.cfg.MaxConnections, s.cfg.IdleGrace) {
 					// Refused: one Busy answer (request_id 0), then hang up.
-					l.conns.Add(-1)
 					c.SetWriteDeadline(time.Now().Add(time.Second))
 					c.Write(wire.AppendFrame(nil, refusal(rc.Busy)))
 					c.Close()
 					return
 				}
-				defer l.conns.Add(-1)
-				newConn(l.ep, c, s.cfg.MaxFrame, s.cfg.MaxInFlight).serve(ctx)
+				defer l.leave(t)
+				t.cn.serve(ctx)
 			}, &wg)
 		}()
 	}
@@ -269,6 +397,24 @@ func (s *Server) Serve(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			s.acceptLoop(ctx, s.control, func(c net.Conn) { control.Serve(ctx, c, h) }, &wg)
+		}()
+	}
+	if s.cfg.IdleTimeout > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tick := time.NewTicker(max(s.cfg.IdleTimeout/4, 10*time.Millisecond))
+			defer tick.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-tick.C:
+					for _, l := range s.listeners {
+						l.reap(s.cfg.IdleTimeout)
+					}
+				}
+			}
 		}()
 	}
 	<-ctx.Done()

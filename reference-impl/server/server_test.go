@@ -74,7 +74,7 @@ func apiRevisionFrame(t testing.TB, id uint32) []byte {
 
 func TestSocketLayoutAndMode(t *testing.T) {
 	d := newDevice(t, 3)
-	s, _, _ := start(t, Config{Device: d})
+	s, _, _ := start(t, Config{Device: d, Control: true})
 	eps := s.Endpoints()
 	if len(eps) != 3 {
 		t.Fatalf("%d endpoints, want 3", len(eps))
@@ -154,7 +154,7 @@ func TestFrameTooLargeClosesConnection(t *testing.T) {
 
 func TestConnectionLimit(t *testing.T) {
 	d := newDevice(t, 1)
-	s, _, _ := start(t, Config{Device: d, MaxConnections: 2})
+	s, _, _ := start(t, Config{Device: d, MaxConnections: 2, IdleGrace: time.Hour})
 	target := s.Endpoints()[0].Target()
 	var open []*transport.RawConn
 	defer func() {
@@ -312,7 +312,12 @@ func TestStaleAndLiveSockets(t *testing.T) {
 
 func TestControlSocket(t *testing.T) {
 	d := newDevice(t, 1)
-	s, _, _ := start(t, Config{Device: d})
+	if s, _, _ := start(t, Config{Device: d}); s.ControlPath() != "" {
+		t.Fatalf("a control socket %s without Control", s.ControlPath())
+	} else if _, err := os.Stat(filepath.Join(filepath.Dir(s.Endpoints()[0].Address), "control.sock")); err == nil {
+		t.Fatal("control.sock made without Control")
+	}
+	s, _, _ := start(t, Config{Device: d, Control: true})
 	ctx := context.Background()
 	cc, err := control.Dial(ctx, s.ControlPath())
 	if err != nil {

@@ -3,6 +3,7 @@ package transport
 import (
 	"io"
 
+	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/wire"
 )
 
@@ -23,4 +24,10 @@ func requestID(frame []byte) (uint32, error) {
 func responseID(frame []byte) (uint32, error) {
 	h, _, err := wire.DecodeResponse(frame)
 	return h.RequestID, err
+}
+
+// responseIDStatus reads a response header's request_id and status.
+func responseIDStatus(frame []byte) (uint32, rc.Code, error) {
+	h, _, err := wire.DecodeResponse(frame)
+	return h.RequestID, h.Status, err
 }

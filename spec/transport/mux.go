@@ -7,6 +7,8 @@ import (
 	"io"
 	"sync"
 	"time"
+
+	"github.com/openihsm/openihsm/spec/rc"
 )
 
 // mux pipelines round trips over one byte stream: writes are serialised by
@@ -116,7 +118,7 @@ func (m *mux) readLoop(r *bufio.Reader) {
 			m.fail(fmt.Errorf("transport: read: %w", err))
 			return
 		}
-		id, err := responseID(resp)
+		id, status, err := responseIDStatus(resp)
 		if err != nil {
 			m.fail(fmt.Errorf("%w: %v", ErrUnexpectedResponse, err))
 			return
@@ -126,6 +128,13 @@ func (m *mux) readLoop(r *bufio.Reader) {
 		delete(m.pending, id)
 		m.mu.Unlock()
 		if !ok {
+			if id == 0 && status != rc.Success {
+				// A refusal of the connection as a whole (Busy beyond the
+				// device's connection limit, FrameTooLarge) answers no
+				// request: request_id 0. Every waiter gets its status.
+				m.fail(fmt.Errorf("transport: the device refused the connection: %w", status))
+				return
+			}
 			m.fail(fmt.Errorf("%w: request_id %d", ErrUnexpectedResponse, id))
 			return
 		}

@@ -6,12 +6,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/openihsm/openihsm/spec/rc"
+	"github.com/openihsm/openihsm/spec/wire"
 )
 
 // TestMain lets the test binary act as an exec adapter: with
@@ -317,5 +321,36 @@ func TestRawConn(t *testing.T) {
 	f, err := rc.ReadFrame()
 	if err != nil || !bytes.Equal(f, []byte{0xa0}) {
 		t.Fatalf("ReadFrame = %x, %v", f, err)
+	}
+}
+
+// TestRefusalIsReported: a device that refuses the connection answers with
+// request_id 0 (Busy beyond its connection limit); the waiting round trip
+// reports that status, not a protocol violation.
+func TestRefusalIsReported(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "busy.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		refusal, _ := wire.EncodeResponse(wire.ResponseHeader{Revision: wire.Revision, Status: rc.Busy}, wire.Envelope{Body: wire.EmptyBody()})
+		writeFrame(c, refusal)
+		io.Copy(io.Discard, c)
+	}()
+	tr, err := DialUnix(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	_, err = tr.RoundTrip(context.Background(), testFrame(7, nil))
+	if !errors.Is(err, rc.Busy) || errors.Is(err, ErrUnexpectedResponse) {
+		t.Fatalf("RoundTrip: %v, want Busy", err)
 	}
 }

@@ -210,13 +210,13 @@ func TestProvisionSessionChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	// ChangePin
-	if err := s.ChangePin(pin, []byte("x")); !errors.Is(err, boundary.ErrPinPolicyViolation) {
+	if err := s.ChangePin(bytes.Clone(pin), []byte("x")); !errors.Is(err, boundary.ErrPinPolicyViolation) {
 		t.Fatal(err)
 	}
 	if err := s.ChangePin([]byte("not the pin"), []byte("new pin 1234")); !errors.Is(err, boundary.ErrPinIncorrect) {
 		t.Fatal(err)
 	}
-	if err := s.ChangePin(pin, []byte("new pin 1234")); err != nil {
+	if err := s.ChangePin(bytes.Clone(pin), []byte("new pin 1234")); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := openSession(t, p, 2, pin); !errors.Is(err, boundary.ErrPinIncorrect) {

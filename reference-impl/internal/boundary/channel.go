@@ -4,6 +4,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"encoding/binary"
+	"fmt"
 )
 
 // Channel nonce prefixes (OpenIHSM protocol, "Channel protection").
@@ -20,6 +21,11 @@ type ChannelKeys struct {
 	c2d cipher.AEAD
 	d2c cipher.AEAD
 }
+
+// String, GoString and Format print "[REDACTED]".
+func (ChannelKeys) String() string             { return "[REDACTED]" }
+func (ChannelKeys) GoString() string           { return "[REDACTED]" }
+func (ChannelKeys) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[REDACTED]")) }
 
 func newChannelKeys(c2d, d2c *[32]byte) (*ChannelKeys, error) {
 	a, err := gcm(c2d[:])

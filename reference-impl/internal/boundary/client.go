@@ -33,13 +33,13 @@ func ClientCredential(devicePublic, nonce []byte, label string, opcode uint16, p
 		return nil, nil, nil, err
 	}
 	defer ck.Clear()
-	a, err := gcm(ck.PIN[:])
+	a, err := gcm(ck.PIN())
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	var zero [12]byte
 	sealed := a.Seal(nil, zero[:], pin, []byte{byte(opcode >> 8), byte(opcode)})
-	ch, err := newChannelKeys(&ck.C2D, &ck.D2C)
+	ch, err := newChannelKeys(ck.Channel())
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -26,7 +26,18 @@
 // zeroization work. Any later self-test or pairwise-consistency failure also
 // enters StateError, which lasts until the module is opened again (power
 // cycle). [Module.ZeroizeAll] wipes every key and secret, persistently, and
-// enters [StateTampered] or [StateZeroized].
+// enters [StateTampered] or [StateZeroized], which survive every restart. It
+// works in StateError too: the persistent state is destroyed without any
+// algorithm, the fuse secret that every vault key derives from first, so no
+// copy of the old state can be decrypted (package vault, "Erasure and
+// destruction", and its "Limits": no rollback protection).
+//
+// Go cannot guarantee zeroization: the garbage collector may have copied
+// memory, and the standard library's key types (ECDSA, RSA, ECDH, ML-KEM,
+// AES key schedules) keep their private values in internal state that has
+// no clear method. The boundary clears what it owns (secret.Bytes, raw key
+// bytes, seeds, PINs, derived channel keys) and drops every reference to
+// the rest, which the collector then frees.
 //
 // Each [Partition] is unprovisioned until EstablishCredential, provisioned
 // after it, and locked out while a PIN backoff runs. PIN checks are counted

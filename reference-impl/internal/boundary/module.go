@@ -65,7 +65,16 @@ type Options struct {
 	// PINIterations is the PBKDF2 iteration count for new PIN verifiers
 	// (default 20000).
 	PINIterations int
+	// UnboundMaskedKeys is a deliberate defect for mutation testing of the
+	// conformance suite (the device's FaultUnboundMaskedKeys): UnmaskKey
+	// ignores a blob's partition binding. Only a build with the ihsmfaults
+	// tag honours it; any other build refuses to open with it set.
+	UnboundMaskedKeys bool
 }
+
+// errNoFaultInjection refuses Options.UnboundMaskedKeys in a build without
+// the ihsmfaults tag.
+var errNoFaultInjection = errors.New("boundary: this build has no fault injection")
 
 // Module is the security boundary of one device.
 type Module struct {
@@ -114,8 +123,32 @@ func Open(store Store, opts Options) (*Module, error) {
 	if opts.PINIterations <= 0 {
 		opts.PINIterations = 20000
 	}
+	if opts.UnboundMaskedKeys && !faultInjection {
+		return nil, errNoFaultInjection
+	}
 	m := &Module{opts: opts, store: store, tests: selftest.New(opts.SelfTest)}
 	m.state.Store(uint32(StateSelfTest))
+	// A destroyed state is recognised before anything else, without
+	// cryptography: it stays Tampered or Zeroized whatever the self-tests
+	// say, and an erasure a crash interrupted is finished.
+	final, parts, destroyed, err := vault.ReadFinal(store)
+	if err != nil {
+		return nil, err
+	}
+	if destroyed {
+		if parts != opts.Partitions {
+			return nil, fmt.Errorf("boundary: state has %d partitions, %d requested", parts, opts.Partitions)
+		}
+		m.tests.Run()
+		m.state.Store(uint32(final))
+		if s := m.State(); s != StateTampered && s != StateZeroized {
+			return nil, fmt.Errorf("%w: final state %d", vault.ErrStateCorrupt, final)
+		}
+		if err := m.destroyState(m.State()); err != nil {
+			return nil, err
+		}
+		return m, nil
+	}
 	if err := m.tests.Run(); err != nil {
 		m.enterError(err)
 		return m, nil
@@ -126,6 +159,13 @@ func Open(store Store, opts Options) (*Module, error) {
 	}
 	m.vault = v
 	if err := m.load(); err != nil {
+		if errors.Is(err, selftest.ErrSelfTestFailed) {
+			// A pairwise consistency test of a key the device made for
+			// itself (identity, credential key) failed: the Error state,
+			// like any self-test failure, not a refusal to start.
+			m.enterError(err)
+			return m, nil
+		}
 		return nil, err
 	}
 	return m, nil
@@ -136,25 +176,7 @@ func (m *Module) load() error {
 	rec, err := m.vault.Get(recDevice)
 	switch {
 	case errors.Is(err, vault.ErrNoRecord):
-		dev = deviceRecord{Serial: m.opts.Serial, Partitions: m.opts.Partitions, State: StateOperational}
-		if dev.Serial == "" {
-			var b [8]byte
-			rand.Read(b[:])
-			dev.Serial = "IHSM-" + hex.EncodeToString(b[:])
-		}
-		// The identity is written before the sentinel device record, so a
-		// crash in between leaves a state that simply starts over.
-		id, err := identity.Create(m.identityParams(dev.Serial))
-		if err != nil {
-			return err
-		}
-		if err := m.putIdentity(id); err != nil {
-			return err
-		}
-		m.id = id
-		if err := m.putDevice(dev); err != nil {
-			return err
-		}
+		return m.create()
 	case err != nil:
 		return err
 	default:
@@ -171,6 +193,9 @@ func (m *Module) load() error {
 			return nil
 		}
 		idRec, err := m.vault.Get(recIdentity)
+		if errors.Is(err, vault.ErrNoRecord) {
+			return fmt.Errorf("%w: identity record missing", vault.ErrStateCorrupt)
+		}
 		if err != nil {
 			return fmt.Errorf("identity: %w", err)
 		}
@@ -198,9 +223,44 @@ func (m *Module) load() error {
 	return nil
 }
 
+// create makes the state of a new device: identity, then every partition,
+// then the sentinel device record. Until the sentinel is written the state
+// is not a device yet, so a crash at any point before it leaves a state
+// that simply starts over at the next Open, and a partition record missing
+// from a state that has a sentinel is corruption, never re-created.
+func (m *Module) create() error {
+	dev := deviceRecord{Serial: m.opts.Serial, Partitions: m.opts.Partitions, State: StateOperational}
+	if dev.Serial == "" {
+		var b [8]byte
+		rand.Read(b[:])
+		dev.Serial = "IHSM-" + hex.EncodeToString(b[:])
+	}
+	id, err := identity.Create(m.identityParams(dev.Serial))
+	if err != nil {
+		return err
+	}
+	if err := m.putIdentity(id); err != nil {
+		return err
+	}
+	m.id = id
+	m.parts = make([]*Partition, dev.Partitions)
+	for i := range m.parts {
+		p, err := newPartition(m, i)
+		if err != nil {
+			return fmt.Errorf("partition %d: %w", i, err)
+		}
+		m.parts[i] = p
+	}
+	if err := m.putDevice(dev); err != nil {
+		return err
+	}
+	m.state.Store(uint32(StateOperational))
+	return nil
+}
+
 func (m *Module) identityParams(serial string) identity.Params {
 	return identity.Params{Serial: serial, FirmwareMeasurement: m.opts.FirmwareMeasurement,
-		FirmwareVersion: m.opts.FirmwareVersion, Now: m.opts.Clock()}
+		FirmwareVersion: m.opts.FirmwareVersion, Now: m.opts.Clock(), Tests: m.tests}
 }
 
 func (m *Module) putIdentity(id *identity.Identity) error {
@@ -368,7 +428,9 @@ func (m *Module) ErasePartition(i int) error {
 // ZeroizeAll destroys every key, session and secret of every partition and
 // the device identity, persistently, and enters StateTampered (tamper true:
 // the tamper response) or StateZeroized. Both states survive a restart; the
-// state directory cannot be used again. It works in every state.
+// state directory cannot be used again. It works in every state, the Error
+// state of failed power-on self-tests included, since the persistent state
+// is destroyed without any algorithm (see [ZeroizeStore]).
 func (m *Module) ZeroizeAll(tamper bool) error {
 	final := StateZeroized
 	if tamper {
@@ -377,19 +439,48 @@ func (m *Module) ZeroizeAll(tamper bool) error {
 	m.state.Store(uint32(final))
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	serial := ""
-	if m.id != nil {
-		serial = m.id.Serial()
-	}
-	var errs []error
 	for _, p := range m.parts {
 		p.wipe()
-		errs = append(errs, m.vault.Put(partitionRecordName(p.index), []byte{}))
 	}
 	m.id = nil
-	if m.vault != nil {
-		errs = append(errs, m.vault.Put(recIdentity, []byte{}))
-		errs = append(errs, m.putDevice(deviceRecord{Serial: serial, Partitions: m.opts.Partitions, State: final}))
+	return m.destroyState(final)
+}
+
+// ZeroizeStore destroys the persistent state of a device whose module could
+// not be opened (the store's state is refused, or the module was never
+// opened), as [Module.ZeroizeAll] does; opts are the options the module
+// would be opened with. The next Open comes up Tampered or Zeroized.
+func ZeroizeStore(store Store, opts Options, tamper bool) error {
+	if opts.Partitions <= 0 {
+		opts.Partitions = 1
+	}
+	final := StateZeroized
+	if tamper {
+		final = StateTampered
+	}
+	return (&Module{opts: opts, store: store}).destroyState(final)
+}
+
+// destroyState makes the persistent state unrecoverable without using any
+// algorithm (FIPS 140-3 §7.9.7: zeroization must work in the error state).
+// The sentinel becomes a final-state record first, so a crash part-way
+// still leaves a destroyed device, whose next Open finishes the erasure.
+// Then the fuse secret is erased when the store holds it: every key that
+// encrypts the records derives from it, so a copy of the old records (a
+// backup, a disk image) cannot be decrypted any more (IHSM-TMP: persistent
+// copies made unrecoverable by destroying the key that encrypts them).
+// Last, the identity and partition records are overwritten.
+func (m *Module) destroyState(final DeviceState) error {
+	if err := vault.WriteFinal(m.store, uint8(final), m.opts.Partitions); err != nil {
+		return err
+	}
+	var errs []error
+	if m.opts.FuseSecret == nil {
+		errs = append(errs, vault.Erase(m.store, vault.FuseRecord))
+	}
+	errs = append(errs, vault.Erase(m.store, recIdentity))
+	for i := range m.opts.Partitions {
+		errs = append(errs, vault.Erase(m.store, partitionRecordName(i)))
 	}
 	return errors.Join(errs...)
 }

@@ -4,7 +4,6 @@ import (
 	"crypto/cipher"
 	"crypto/ecdh"
 	"crypto/ecdsa"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha512"
@@ -19,6 +18,7 @@ import (
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/kdf"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/keys"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/secret"
+	"github.com/openihsm/openihsm/reference-impl/internal/boundary/selftest"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/vault"
 )
 
@@ -75,18 +75,32 @@ type Partition struct {
 	sessions map[uint32]*Session
 }
 
-func loadPartition(m *Module, i int) (*Partition, error) {
+// newPartition creates partition i of a new device: unprovisioned, with a
+// fresh credential key, persisted.
+func newPartition(m *Module, i int) (*Partition, error) {
 	p := &Partition{m: m, index: i, keys: keys.NewStore(m.tests, m.opts.MaxKeys), sessions: map[uint32]*Session{}}
+	if err := p.reset(); err != nil {
+		return nil, err
+	}
+	return p, p.persist()
+}
+
+// loadPartition loads partition i of an existing device. A record erased
+// by [Module.ErasePartition] comes back unprovisioned with a new credential
+// key; a missing record is corruption (the device wrote every partition
+// before its sentinel), never silently re-created.
+func loadPartition(m *Module, i int) (*Partition, error) {
 	rec, err := m.vault.Get(partitionRecordName(i))
+	if errors.Is(err, vault.ErrErased) {
+		return newPartition(m, i)
+	}
 	if errors.Is(err, vault.ErrNoRecord) {
-		if err := p.reset(); err != nil {
-			return nil, err
-		}
-		return p, p.persist()
+		return nil, fmt.Errorf("%w: record %s missing", vault.ErrStateCorrupt, partitionRecordName(i))
 	}
 	if err != nil {
 		return nil, err
 	}
+	p := &Partition{m: m, index: i, keys: keys.NewStore(m.tests, m.opts.MaxKeys), sessions: map[uint32]*Session{}}
 	defer rec.Clear()
 	var r partitionRecord
 	if err := cbor.Unmarshal(rec.Expose(), &r); err != nil {
@@ -98,24 +112,31 @@ func loadPartition(m *Module, i int) (*Partition, error) {
 	return p, nil
 }
 
-// reset gives the partition a fresh credential key and no credential
-// (unprovisioned). p.mu held or p not yet shared.
+// reset destroys the partition's credential and gives it a fresh
+// credential key (unprovisioned). Everything is destroyed first, so a
+// failing key generation or pairwise consistency test leaves no old
+// secret behind (the caller then erases the record). p.mu held or p not
+// yet shared.
 func (p *Partition) reset() error {
-	k, err := ecdh.P384().GenerateKey(rand.Reader)
-	if err != nil {
-		return err
-	}
 	p.id = [16]byte{}
 	p.provisioned = false
 	p.masking.Clear()
 	p.masking, p.maskAEAD = nil, nil
-	p.cred, p.credPub = k, k.PublicKey().Bytes()
+	p.cred, p.credPub = nil, nil
 	p.unwrap = nil
 	p.pinSalt, p.pinIter = nil, 0
 	p.pinVerifier.Clear()
 	p.pinVerifier = nil
 	p.failures, p.lockedUntil = 0, 0
 	p.nonce = nil
+	k, err := ecdh.P384().GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	if err := p.m.tests.PCT(selftest.PCTECDH, func() error { return selftest.ECDHPair(k) }); err != nil {
+		return p.m.fail(err)
+	}
+	p.cred, p.credPub = k, k.PublicKey().Bytes()
 	return nil
 }
 
@@ -287,7 +308,7 @@ func (p *Partition) openCredential(label string, opcode uint16, clientPublic, se
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := gcm(ck.PIN[:])
+	a, err := gcm(ck.PIN())
 	if err != nil {
 		ck.Clear()
 		return nil, nil, err
@@ -316,7 +337,7 @@ func (p *Partition) setPIN(pin *secret.Bytes) error {
 	if _, err := rand.Read(salt); err != nil {
 		return err
 	}
-	v, err := pbkdf2.Key(sha512.New384, string(pin.Expose()), salt, p.m.opts.PINIterations, 48)
+	v, err := kdf.PBKDF2(sha512.New384, pin.Expose(), salt, p.m.opts.PINIterations, 48)
 	if err != nil {
 		return err
 	}
@@ -337,7 +358,7 @@ func (p *Partition) checkPIN(pin *secret.Bytes) error {
 		p.failures--
 		return err
 	}
-	v, err := pbkdf2.Key(sha512.New384, string(pin.Expose()), p.pinSalt, p.pinIter, 48)
+	v, err := kdf.PBKDF2(sha512.New384, pin.Expose(), p.pinSalt, p.pinIter, 48)
 	if err != nil {
 		return err
 	}
@@ -422,7 +443,7 @@ func (p *Partition) authenticate(opcode uint16, clientPublic, sealedPIN []byte) 
 	if err := p.checkPIN(pin); err != nil {
 		return nil, err
 	}
-	return newChannelKeys(&ck.C2D, &ck.D2C)
+	return newChannelKeys(ck.Channel())
 }
 
 // OpenSession authenticates the user (label "OpenIHSM-v1 session", aad
@@ -505,7 +526,9 @@ func (p *Partition) Zeroize() error {
 	p.closeAll()
 	p.keys.Clear()
 	if err := p.reset(); err != nil {
-		return err
+		// No new credential key: erase the record without one, so the
+		// old credential is gone also from storage.
+		return errors.Join(err, vault.Erase(p.m.store, partitionRecordName(p.index)))
 	}
 	return p.persist()
 }
@@ -548,7 +571,7 @@ func (p *Partition) unwrappingKey() (*rsa.PrivateKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.m.tests.PCT("PCT-RSA", func() error { return k.Validate() }); err != nil {
+	if err := p.m.tests.PCT(selftest.PCTRSA, func() error { return selftest.RSAOAEPPair(k) }); err != nil {
 		return nil, p.m.fail(err)
 	}
 	p.unwrap = k

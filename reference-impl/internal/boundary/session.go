@@ -62,17 +62,18 @@ func (s *Session) check() error {
 }
 
 // ChangePin checks the current PIN under the lockout policy and installs a
-// new one (8..64 bytes).
+// new one (8..64 bytes). It takes ownership of current and next and clears
+// them before it returns, on every path.
 func (s *Session) ChangePin(current, next []byte) error {
+	cur, nxt := secret.Adopt(current), secret.Adopt(next)
+	defer cur.Clear()
+	defer nxt.Clear()
 	if err := s.check(); err != nil {
 		return err
 	}
 	p := s.p
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	cur, nxt := secret.New(current), secret.New(next)
-	defer cur.Clear()
-	defer nxt.Clear()
 	if err := p.checkPIN(cur); err != nil {
 		return err
 	}
@@ -170,6 +171,9 @@ func (s *Session) UnmaskKey(blob []byte) (KeyResult, error) {
 	pid, aead := s.p.maskState()
 	if aead == nil {
 		return KeyResult{}, ErrPartitionNotProvisioned
+	}
+	if faultInjection && s.p.m.opts.UnboundMaskedKeys {
+		pid, aead = s.p.m.unboundMasking(blob, pid, aead)
 	}
 	h, pt, err := masking.Open(blob, pid, s.id, aead, s.maskAEAD)
 	if err != nil {
@@ -334,4 +338,23 @@ func (s *Session) AttestKey(handle uint32, reportData []byte) ([]byte, error) {
 	}
 	return id.AttestKey(identity.KeyReport{PublicKey: info.PublicKey, Kind: uint32(info.Kind), Usage: uint32(info.Usage),
 		Flags: flags, ReportData: reportData, PartitionID: pid[:]})
+}
+
+// unboundMasking is the deliberate defect of Options.UnboundMaskedKeys: it
+// returns the partition id and masking key of whichever partition of the
+// device a partition-scope blob names, so the blob opens on any partition.
+func (m *Module) unboundMasking(blob []byte, pid [16]byte, aead cipher.AEAD) ([16]byte, cipher.AEAD) {
+	h, err := masking.Parse(blob)
+	if err != nil || h.Scope != masking.ScopePartition || h.PartitionID == pid {
+		return pid, aead
+	}
+	m.mu.RLock()
+	parts := m.parts
+	m.mu.RUnlock()
+	for _, q := range parts {
+		if qid, qa := q.maskState(); qa != nil && qid == h.PartitionID {
+			return qid, qa
+		}
+	}
+	return pid, aead
 }

@@ -73,3 +73,40 @@ func TestVaultOverDir(t *testing.T) {
 		t.Fatalf("corrupt: %v", err)
 	}
 }
+
+// TestOpenLocked: one process at a time, and the temporary files of an
+// interrupted write are removed once the lock is held.
+func TestOpenLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state")
+	d, err := OpenLocked(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Write("device", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(path, ".device.tmp-12345")
+	if err := os.WriteFile(stale, []byte("half"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenLocked(path); !errors.Is(err, ErrInUse) {
+		t.Fatalf("second OpenLocked: %v, want ErrInUse", err)
+	}
+	if _, err := os.Stat(stale); err != nil {
+		t.Fatal("a refused opener removed a temporary file of the lock holder")
+	}
+	if err := d.Close(); err != nil {
+		t.Fatal(err)
+	}
+	d2, err := OpenLocked(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if _, err := os.Stat(stale); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("stale temporary file left: %v", err)
+	}
+	if b, err := d2.Read("device"); err != nil || string(b) != "v1" {
+		t.Fatalf("record after reopening: %q, %v", b, err)
+	}
+}

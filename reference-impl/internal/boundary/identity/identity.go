@@ -15,6 +15,7 @@ import (
 
 	"github.com/fxamacker/cbor/v2"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/secret"
+	"github.com/openihsm/openihsm/reference-impl/internal/boundary/selftest"
 )
 
 // OIDTcbInfo is tcg-dice-TcbInfo (TCG DICE Attestation Architecture §6.1.1).
@@ -35,6 +36,9 @@ type Params struct {
 	FirmwareMeasurement [48]byte // SHA-384 of the running firmware
 	FirmwareVersion     string
 	Now                 time.Time
+	// Tests runs the pairwise consistency test of every new identity key
+	// (default: a registry of its own).
+	Tests *selftest.Registry
 }
 
 // Identity is the device's identity keys and certificate chain.
@@ -47,6 +51,12 @@ type Identity struct {
 	measurement          [48]byte
 	version              string
 }
+
+// String, GoString and Format print "[REDACTED]": the identity holds the
+// device's private keys.
+func (Identity) String() string             { return "[REDACTED]" }
+func (Identity) GoString() string           { return "[REDACTED]" }
+func (Identity) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[REDACTED]")) }
 
 type fwid struct {
 	HashAlg asn1.ObjectIdentifier
@@ -65,10 +75,17 @@ func Create(p Params) (*Identity, error) {
 	if p.Serial == "" {
 		return nil, errors.New("identity: empty serial")
 	}
+	if p.Tests == nil {
+		p.Tests = selftest.New(selftest.Options{})
+	}
 	id := &Identity{serial: p.Serial}
 	var err error
 	for _, k := range []**ecdsa.PrivateKey{&id.root, &id.device, &id.attest} {
 		if *k, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader); err != nil {
+			return nil, err
+		}
+		key := *k
+		if err := p.Tests.PCT(selftest.PCTECDSA, func() error { return selftest.ECDSAPair(key) }); err != nil {
 			return nil, err
 		}
 	}

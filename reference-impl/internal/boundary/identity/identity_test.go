@@ -3,6 +3,8 @@ package identity
 import (
 	"bytes"
 	"crypto/sha512"
+	"fmt"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -100,5 +102,22 @@ func TestPersistAndReissue(t *testing.T) {
 	}
 	if !same.attest.PublicKey.Equal(ch.Attestation.PublicKey) {
 		t.Fatal("attestation key changed on reissue")
+	}
+}
+
+// TestIdentityIsSecret: the identity, which holds the device's private
+// keys, prints as [REDACTED] and is not comparable with ==.
+func TestIdentityIsSecret(t *testing.T) {
+	id, err := Create(params("1.0.0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []any{id, *id} {
+		if out := fmt.Sprintf("%v %+v %#v %x", v, v, v, v); out != "[REDACTED] [REDACTED] [REDACTED] [REDACTED]" {
+			t.Errorf("identity formats as %q", out)
+		}
+	}
+	if reflect.TypeFor[Identity]().Comparable() {
+		t.Error("Identity is comparable with ==")
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/sha512"
+	"crypto/subtle"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash"
 	"math"
 )
@@ -52,19 +54,72 @@ const (
 	LabelSession   = "OpenIHSM-v1 session"
 )
 
-// CredentialKeys are the three 32-byte keys of the credential key schedule.
-type CredentialKeys struct {
-	PIN [32]byte // seals the PIN (AES-256-GCM, zero nonce, single use)
-	C2D [32]byte // client-to-device channel key
-	D2C [32]byte // device-to-client channel key
+// PBKDF2 derives keyLen bytes from password with PBKDF2 (RFC 8018 §5.2,
+// SP 800-132) and PRF = HMAC(h). It takes the password as bytes, so the
+// caller can clear its PIN after the call: crypto/pbkdf2.Key takes a
+// string, an immutable copy of the PIN that nothing can clear. The
+// output is checked against crypto/pbkdf2 and Wycheproof in the tests.
+func PBKDF2(h func() hash.Hash, password, salt []byte, iter, keyLen int) ([]byte, error) {
+	if iter < 1 || keyLen <= 0 || keyLen > 1<<20 {
+		return nil, ErrLength
+	}
+	prf := hmac.New(h, password)
+	hLen := prf.Size()
+	n := (keyLen + hLen - 1) / hLen
+	dk := make([]byte, 0, n*hLen)
+	u := make([]byte, 0, hLen)
+	var ctr [4]byte
+	for i := 1; i <= n; i++ {
+		// T_i = U_1 ^ ... ^ U_c, U_1 = PRF(P, S || INT(i)), U_j = PRF(P, U_{j-1}).
+		binary.BigEndian.PutUint32(ctr[:], uint32(i))
+		prf.Reset()
+		prf.Write(salt)
+		prf.Write(ctr[:])
+		dk = prf.Sum(dk)
+		t := dk[len(dk)-hLen:]
+		u = append(u[:0], t...)
+		for range iter - 1 {
+			prf.Reset()
+			prf.Write(u)
+			u = prf.Sum(u[:0])
+			subtle.XORBytes(t, t, u)
+		}
+	}
+	clear(u)
+	clear(dk[keyLen:])
+	return dk[:keyLen], nil
 }
 
-// Clear overwrites the keys.
-func (k *CredentialKeys) Clear() {
-	clear(k.PIN[:])
-	clear(k.C2D[:])
-	clear(k.D2C[:])
+// CredentialKeys are the three 32-byte keys of the credential key schedule
+// (k_pin, k_c2d, k_d2c). Like secret.Bytes, they cannot be compared with ==,
+// print as [REDACTED] in every fmt verb (also as a value), and marshal to
+// nothing (no exported field).
+type CredentialKeys struct {
+	_   [0]func()
+	okm []byte // k_pin || k_c2d || k_d2c
 }
+
+// PIN returns k_pin, which seals the PIN (AES-256-GCM, zero nonce, single
+// use). The slice aliases the keys: use it for one call and never keep it.
+func (k *CredentialKeys) PIN() []byte { return k.okm[0:32:32] }
+
+// Channel returns k_c2d and k_d2c, the channel keys, aliasing the keys like
+// PIN.
+func (k *CredentialKeys) Channel() (c2d, d2c *[32]byte) {
+	return (*[32]byte)(k.okm[32:64]), (*[32]byte)(k.okm[64:96])
+}
+
+// Clear overwrites the keys with zeros.
+func (k *CredentialKeys) Clear() { clear(k.okm) }
+
+// String returns "[REDACTED]".
+func (CredentialKeys) String() string { return "[REDACTED]" }
+
+// GoString returns "[REDACTED]".
+func (CredentialKeys) GoString() string { return "[REDACTED]" }
+
+// Format prints "[REDACTED]" for every verb.
+func (CredentialKeys) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte("[REDACTED]")) }
 
 // Credential runs the OpenIHSM credential key schedule:
 //
@@ -83,10 +138,5 @@ func Credential(z, nonce []byte, label string, clientPublic, devicePublic []byte
 	if err != nil {
 		return nil, err
 	}
-	k := new(CredentialKeys)
-	copy(k.PIN[:], okm[0:32])
-	copy(k.C2D[:], okm[32:64])
-	copy(k.D2C[:], okm[64:96])
-	clear(okm)
-	return k, nil
+	return &CredentialKeys{okm: okm}, nil
 }

@@ -55,7 +55,8 @@ func TestCredentialKAT(t *testing.T) {
 	}
 	info := append(append([]byte(LabelSession), cp...), dp...)
 	okm, _ := hkdf.Key(sha512.New384, z, nonce, string(info), 96)
-	if !bytes.Equal(k.PIN[:], okm[:32]) || !bytes.Equal(k.C2D[:], okm[32:64]) || !bytes.Equal(k.D2C[:], okm[64:]) {
+	c2d, d2c := k.Channel()
+	if !bytes.Equal(k.PIN(), okm[:32]) || !bytes.Equal(c2d[:], okm[32:64]) || !bytes.Equal(d2c[:], okm[64:]) {
 		t.Fatal("split of OKM wrong")
 	}
 	const want = credentialKATSession
@@ -63,7 +64,7 @@ func TestCredentialKAT(t *testing.T) {
 		t.Fatalf("OKM = %s\nwant %s", got, want)
 	}
 	k.Clear()
-	if k.PIN != [32]byte{} {
+	if !bytes.Equal(k.PIN(), make([]byte, 32)) {
 		t.Fatal("Clear")
 	}
 }
@@ -78,7 +79,9 @@ func TestCredentialWithECDH(t *testing.T) {
 	n := make([]byte, 32)
 	a, _ := Credential(z1, n, LabelEstablish, cli.PublicKey().Bytes(), dev.PublicKey().Bytes())
 	b, _ := Credential(z2, n, LabelEstablish, cli.PublicKey().Bytes(), dev.PublicKey().Bytes())
-	if *a != *b {
+	ac, ad := a.Channel()
+	bc, bd := b.Channel()
+	if !bytes.Equal(a.PIN(), b.PIN()) || *ac != *bc || *ad != *bd {
 		t.Fatal("sides disagree")
 	}
 }

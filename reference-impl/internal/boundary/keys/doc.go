@@ -64,6 +64,18 @@
 // that ML-DSA-65 and ML-KEM-768 private keys arrive as PKCS#8 in the seed
 // form of the IETF LAMPS ML-DSA and ML-KEM certificate profiles.
 //
+// # Clearing key material
+//
+// A destroyed key, and material that never became a key, has its Ed25519
+// private key bytes and symmetric key bytes overwritten with zeros, and
+// every reference dropped. The ECDSA, RSA and ML-KEM keys of the standard
+// library, circl's ML-DSA keys and the cached AES key schedules keep their
+// private values in internal state that has no clear method; for them
+// dropping the references is all Go allows, and Go cannot guarantee that
+// the garbage collector has not copied memory. Key structures cannot be
+// compared with ==, print as [REDACTED] and have no exported field to
+// marshal.
+//
 // # Concurrency and performance
 //
 // A Store is safe for concurrent use. Key lookup takes a read lock on the

@@ -67,13 +67,38 @@ type key struct {
 }
 
 // material is freshly created key material before it enters the store.
+// Like secret.Bytes, it and key cannot be compared with ==, print as
+// [REDACTED] and marshal to nothing.
 type material struct {
+	_ [0]func()
+
 	ec    *ecdsa.PrivateKey
 	rsa   *rsa.PrivateKey
 	ed    ed25519.PrivateKey
 	mldsa *mldsa65.PrivateKey
 	mlkem *mlkem.DecapsulationKey768
 	sym   *secret.Bytes
+}
+
+const redacted = "[REDACTED]"
+
+func (material) String() string             { return redacted }
+func (material) GoString() string           { return redacted }
+func (material) Format(f fmt.State, _ rune) { _, _ = f.Write([]byte(redacted)) }
+func (k *key) String() string               { return redacted }
+func (k *key) GoString() string             { return redacted }
+func (k *key) Format(f fmt.State, _ rune)   { _, _ = f.Write([]byte(redacted)) }
+
+// clear zeroes what of the material the package can reach (the Ed25519
+// private key bytes and symmetric key bytes) and drops every reference.
+// The private values of the standard library's ECDSA, RSA and ML-KEM keys
+// and of circl's ML-DSA keys live in their internal state, which has no
+// clear method: dropping the references is all Go allows (see the package
+// documentation).
+func (m *material) clear() {
+	clear(m.ed)
+	m.sym.Clear()
+	*m = material{}
 }
 
 func curveOf(k Kind) elliptic.Curve {
@@ -441,6 +466,7 @@ func (k *key) destroy() {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.destroyed = true
+	clear(k.ed)
 	k.sym.Clear()
 	k.ec, k.rsa, k.ed, k.mldsa, k.mlkem, k.sym = nil, nil, nil, nil, nil, nil
 	k.block, k.gcm, k.macPool = nil, nil, nil

@@ -164,10 +164,12 @@ func (s *Store) precheck(tag uint16) error {
 
 func (s *Store) add(m *material, kind Kind, a Attributes, origin Origin) (Info, error) {
 	if err := m.pct(s.tests); err != nil {
+		m.clear()
 		return Info{}, err
 	}
 	k, err := newKey(m, kind, a, origin)
 	if err != nil {
+		m.clear()
 		return Info{}, err
 	}
 	s.mu.Lock()

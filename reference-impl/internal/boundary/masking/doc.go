@@ -29,12 +29,14 @@
 // private keys, the 32-byte seed for ML-DSA-65, the 64-byte seed for
 // ML-KEM-768, raw bytes for AES, HMAC and secret kinds).
 //
-// [Open] checks in a fixed order and returns one distinct error per
-// failure, each mapped by the device core to the status of the same name:
-// structure ([ErrMalformed]: short, bad magic, inconsistent lengths,
-// non-zero reserved byte, unknown scope), then version and AEAD
+// [Open] checks in the fixed order of the spec (architecture/masked-key.yaml)
+// and returns one distinct error per failure, each mapped by the device
+// core to the status of the same name: structure ([ErrMalformed]: shorter
+// than 72 bytes, bad magic, non-zero reserved byte, unknown scope, L above
+// 64, 56+L+C+16 not the blob's length), then version and AEAD
 // ([ErrVersionUnsupported]), then the partition and session binding
-// ([ErrWrongPartition]), and last the GCM tag ([ErrTampered]). The nonce is
+// ([ErrWrongPartition]), and last the GCM tag ([ErrTampered]), which also
+// covers every header field the structure does not constrain. The nonce is
 // random (SP 800-38D §8.2.2); at one masking per key creation the number of
 // invocations under one masking key stays far below the 2^32 limit.
 package masking

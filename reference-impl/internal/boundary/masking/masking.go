@@ -75,28 +75,24 @@ func seal(aead cipher.AEAD, h Header, plaintext []byte, n [nonceSize]byte) ([]by
 	return aead.Seal(out, nonce, plaintext, out[:56+l]), nil
 }
 
-// Parse checks the structure, then the version and AEAD of a blob, and
-// returns its header without decrypting. The order is the spec's
-// (IHSM-MSK-012): every structural defect is ErrMalformed whatever the
-// version byte says, and only a well-formed blob can be
-// ErrVersionUnsupported.
+// minBlob is the shortest blob the structure allows: an empty label and an
+// empty ciphertext.
+const minBlob = headerFixed + nonceSize + 4 + tagSize
+
+// Parse checks the structure, then the version and AEAD of a blob, in the
+// order of the spec (architecture/masked-key.yaml), and returns its header
+// without decrypting. The structure checks are the spec's list, no more:
+// length at least 72, magic, reserved byte 0, scope 1 or 2, L at most 64,
+// and 56+L+C+16 equal to the blob's length. A header field the structure
+// does not constrain (session_id of a scope-1 blob, say) is authenticated
+// by the GCM tag, so a changed one is ErrTampered.
 func Parse(blob []byte) (Header, error) {
-	var h Header
-	if len(blob) < headerFixed+nonceSize+4+tagSize || [4]byte(blob[0:4]) != magic {
-		return h, ErrMalformed
-	}
-	h.Scope = blob[6]
-	copy(h.PartitionID[:], blob[8:24])
-	h.SessionID = binary.BigEndian.Uint32(blob[24:28])
-	h.Kind = binary.BigEndian.Uint32(blob[28:32])
-	h.Usage = binary.BigEndian.Uint32(blob[32:36])
-	h.Tag = binary.BigEndian.Uint16(blob[36:38])
-	l := int(binary.BigEndian.Uint16(blob[38:40]))
-	if blob[7] != 0 || l > MaxLabel || (h.Scope != ScopePartition && h.Scope != ScopeSession) ||
-		(h.Scope == ScopePartition) != (h.SessionID == 0) {
+	if len(blob) < minBlob || [4]byte(blob[0:4]) != magic || blob[7] != 0 ||
+		(blob[6] != ScopePartition && blob[6] != ScopeSession) {
 		return Header{}, ErrMalformed
 	}
-	if len(blob) < 56+l+tagSize {
+	l := int(binary.BigEndian.Uint16(blob[38:40]))
+	if l > MaxLabel || len(blob) < 56+l+tagSize {
 		return Header{}, ErrMalformed
 	}
 	c := binary.BigEndian.Uint32(blob[52+l : 56+l])
@@ -106,7 +102,9 @@ func Parse(blob []byte) (Header, error) {
 	if blob[4] != Version || blob[5] != AEADAES256GCM {
 		return Header{}, ErrVersionUnsupported
 	}
-	h.Label = string(blob[40 : 40+l])
+	h := Header{Scope: blob[6], SessionID: binary.BigEndian.Uint32(blob[24:28]), Kind: binary.BigEndian.Uint32(blob[28:32]),
+		Usage: binary.BigEndian.Uint32(blob[32:36]), Tag: binary.BigEndian.Uint16(blob[36:38]), Label: string(blob[40 : 40+l])}
+	copy(h.PartitionID[:], blob[8:24])
 	return h, nil
 }
 
@@ -123,7 +121,7 @@ func Open(blob []byte, partitionID [16]byte, session uint32, partitionKey, sessi
 		return Header{}, nil, ErrWrongPartition
 	}
 	if h.Scope == ScopeSession {
-		if h.SessionID != session || sessionKey == nil {
+		if session == 0 || h.SessionID != session || sessionKey == nil {
 			return Header{}, nil, ErrWrongPartition
 		}
 		key = sessionKey

@@ -74,18 +74,19 @@ func (s *Bytes) Clear() {
 	s.b = nil
 }
 
-// String returns "[REDACTED]".
-func (s *Bytes) String() string { return redacted }
+// String returns "[REDACTED]". It has a value receiver, so a Bytes value
+// formats as redacted too.
+func (Bytes) String() string { return redacted }
 
 // GoString returns "[REDACTED]", so %#v cannot print the bytes.
-func (s *Bytes) GoString() string { return redacted }
+func (Bytes) GoString() string { return redacted }
 
 // Format prints "[REDACTED]" for every verb, including %x and %v.
-func (s *Bytes) Format(f fmt.State, _ rune) {
+func (Bytes) Format(f fmt.State, _ rune) {
 	_, _ = f.Write([]byte(redacted))
 }
 
 var (
-	_ fmt.Formatter = (*Bytes)(nil)
+	_ fmt.Formatter = Bytes{}
 	_ fmt.Stringer  = (*Bytes)(nil)
 )

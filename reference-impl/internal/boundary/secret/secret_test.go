@@ -15,6 +15,12 @@ func TestNoLeakThroughFormatting(t *testing.T) {
 			t.Errorf("%s leaked: %q", verb, out)
 		}
 	}
+	// A Bytes value formats as redacted too.
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%x"} {
+		if out := fmt.Sprintf(verb, *s); strings.Contains(out, "super") || strings.Contains(out, "7375706572") {
+			t.Errorf("value %s leaked: %q", verb, out)
+		}
+	}
 	// A value (not pointer) inside a struct must not leak either.
 	type holder struct{ K *Bytes }
 	if out := fmt.Sprintf("%+v", holder{s}); strings.Contains(out, "super") {

@@ -12,7 +12,6 @@ import (
 	"crypto/hkdf"
 	"crypto/hmac"
 	"crypto/mlkem"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -189,7 +188,7 @@ func katKBKDF() error {
 
 // Wycheproof pbkdf2_hmacsha384_test.json tcId 1.
 func katPBKDF2() error {
-	dk, err := pbkdf2.Key(sha512.New384, string(h("7130577430643470")), h("798acc7c76739d75"), 4096, 16)
+	dk, err := kdf.PBKDF2(sha512.New384, h("7130577430643470"), h("798acc7c76739d75"), 4096, 16)
 	if err != nil {
 		return err
 	}

@@ -1,10 +1,19 @@
 package selftest
 
 import (
+	"crypto/ecdh"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/sha256"
 	"errors"
+	"math/big"
 	"slices"
 	"testing"
+
+	"github.com/openihsm/openihsm/spec"
+	"github.com/openihsm/openihsm/spec/model"
 )
 
 func TestAllPass(t *testing.T) {
@@ -92,5 +101,61 @@ func TestWrongAnswerFails(t *testing.T) {
 	err := r.guard("KAT-HMAC-SHA256", func() error { return katHMAC(nil, hmacSHA256) })
 	if !errors.Is(err, ErrSelfTestFailed) {
 		t.Fatalf("panic not converted: %v", err)
+	}
+}
+
+// TestRegistryMatchesSpec: the registry's KATs and PCTs are exactly the
+// self-tests of spec/architecture/self-tests.yaml, of the same kind.
+func TestRegistryMatchesSpec(t *testing.T) {
+	sp, err := model.Load(spec.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kats, pcts []string
+	for _, st := range sp.Architecture.SelfTests {
+		switch st.Kind {
+		case "kat":
+			kats = append(kats, st.Name)
+		case "pct":
+			pcts = append(pcts, st.Name)
+		default:
+			t.Errorf("self-test %s of kind %q has no counterpart in the registry", st.Name, st.Kind)
+		}
+	}
+	if len(kats) == 0 || len(pcts) == 0 {
+		t.Fatalf("the spec lists %d KATs and %d PCTs", len(kats), len(pcts))
+	}
+	for _, c := range []struct {
+		what           string
+		spec, registry []string
+	}{{"KATs", kats, Names()}, {"PCTs", pcts, PCTNames()}} {
+		s, r := slices.Sorted(slices.Values(c.spec)), slices.Sorted(slices.Values(c.registry))
+		if !slices.Equal(s, r) {
+			t.Errorf("%s: the spec lists %v, the registry has %v", c.what, s, r)
+		}
+	}
+}
+
+// TestDevicePCTs runs the pairwise consistency tests of the device's own
+// key pairs on good keys, and the RSA one on a key whose halves do not
+// match (forced failures of each are tested with the boundary).
+func TestDevicePCTs(t *testing.T) {
+	ec, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err := ECDSAPair(ec); err != nil {
+		t.Fatal(err)
+	}
+	dh, _ := ecdh.P384().GenerateKey(rand.Reader)
+	if err := ECDHPair(dh); err != nil {
+		t.Fatal(err)
+	}
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	if err := RSAOAEPPair(rk); err != nil {
+		t.Fatal(err)
+	}
+	bad := *rk
+	bad.D = new(big.Int).Add(rk.D, big.NewInt(2))
+	bad.Precomputed = rsa.PrecomputedValues{}
+	if err := RSAOAEPPair(&bad); err == nil {
+		t.Error("RSA PCT passed a mismatched key pair")
 	}
 }

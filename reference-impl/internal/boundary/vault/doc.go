@@ -28,4 +28,37 @@
 // under another fuse secret (another state directory) is [ErrStateForeign].
 // A state directory whose fuse record is missing while device records exist
 // is refused as corrupt, never silently re-created.
+//
+// # Erasure and destruction
+//
+// [Erase] overwrites a record with a tombstone, and [WriteFinal] replaces
+// the sentinel record with a plaintext final-state record; neither uses any
+// algorithm, so a device in its error state can still zeroize. The boundary
+// destroys a device's state (tamper, zeroize-all) by writing the final-state
+// record, then erasing the fuse record, then the other records. Every key
+// that encrypts a record derives from the fuse secret, so once it is erased
+// no copy of the old records (a backup, a disk image, a file recovered
+// from the disk) can be decrypted again. When the caller supplies the fuse
+// secret instead of the store holding it, the vault cannot destroy it: the
+// records are erased, but a copy of them stays as recoverable as the
+// caller's secret.
+//
+// # Limits
+//
+// These are stated, not hidden:
+//
+//   - The reference HSM's root of trust is the fuse file beside the records
+//     (see Root of trust): anyone who can read the state directory can
+//     decrypt it, and can then attack the PIN verifiers offline (PBKDF2,
+//     20 000 iterations by default) without the lockout.
+//   - There is no rollback protection: a record, or the whole directory,
+//     copied back from an earlier time authenticates and is used. Putting an
+//     old partition record back restores its PIN failure counter and so
+//     undoes a lockout; putting a whole copy (fuse included) back over a
+//     destroyed state revives it. A hardware HSM closes this with a
+//     monotonic counter or replay-protected memory; the reference HSM relies
+//     on the host's file permissions.
+//   - The final-state record is not authenticated: whoever can write the
+//     store can make a device read as destroyed, as they could delete its
+//     state.
 package vault

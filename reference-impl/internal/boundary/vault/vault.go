@@ -27,6 +27,10 @@ var (
 	ErrStateCorrupt = errors.New("vault: state corrupt")
 	ErrStateForeign = errors.New("vault: state belongs to another device")
 	ErrNoRecord     = errors.New("vault: no such record")
+	// ErrErased is the error of an erased record; it matches ErrNoRecord
+	// too, so only a caller that must tell "erased" from "never written"
+	// (or "lost") checks for it.
+	ErrErased = fmt.Errorf("%w: erased", ErrNoRecord)
 )
 
 // FuseRecord is the name of the record holding the fuse secret when the
@@ -145,12 +149,15 @@ func Erase(store Store, name string) error {
 	return store.Write(name, tombstone)
 }
 
-// Get reads and authenticates record name. An absent or erased record is
-// ErrNoRecord.
+// Get reads and authenticates record name. An absent record is
+// ErrNoRecord, an erased one ErrErased (which matches ErrNoRecord too).
 func (v *Vault) Get(name string) (*secret.Bytes, error) {
 	b, err := v.store.Read(name)
-	if errors.Is(err, fs.ErrNotExist) || (err == nil && bytes.Equal(b, tombstone)) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, ErrNoRecord
+	}
+	if err == nil && bytes.Equal(b, tombstone) {
+		return nil, ErrErased
 	}
 	if err != nil {
 		return nil, err
@@ -166,4 +173,43 @@ func (v *Vault) Get(name string) (*secret.Bytes, error) {
 		return nil, fmt.Errorf("%w: record %q fails authentication", ErrStateCorrupt, name)
 	}
 	return secret.Adopt(pt), nil
+}
+
+// finalMagic starts a final-state record: the sentinel record as it is
+// after the device destroyed its state. It is plaintext, so it can be
+// written and read without any algorithm, and it can never be mistaken for
+// a sealed record (which starts with "IHSV").
+var finalMagic = []byte("IHSF")
+
+// WriteFinal replaces the sentinel record with a final-state record: the
+// device's terminal state (tampered or zeroized, as the caller numbers it)
+// and its partition count. It uses no cryptography, so a device whose
+// self-tests failed can still zeroize. The record is not authenticated:
+// whoever can write the store can mark a device destroyed, as they could
+// delete its state anyway, but no one can bring a destroyed state back
+// without the key the caller destroys next (see the package documentation).
+func WriteFinal(store Store, state uint8, partitions int) error {
+	if partitions < 0 || partitions > 0xffff {
+		return fmt.Errorf("vault: %d partitions", partitions)
+	}
+	return store.Write(SentinelRecord, append(append([]byte(nil), finalMagic...), version, state, byte(partitions>>8), byte(partitions)))
+}
+
+// ReadFinal reads a final-state record. ok is false when the sentinel
+// record is absent or is an ordinary sealed record.
+func ReadFinal(store Store) (state uint8, partitions int, ok bool, err error) {
+	b, err := store.Read(SentinelRecord)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, 0, false, nil
+	}
+	if err != nil {
+		return 0, 0, false, err
+	}
+	if !bytes.HasPrefix(b, finalMagic) {
+		return 0, 0, false, nil
+	}
+	if len(b) != len(finalMagic)+4 || b[4] != version {
+		return 0, 0, false, fmt.Errorf("%w: final-state record malformed", ErrStateCorrupt)
+	}
+	return b[5], int(b[6])<<8 | int(b[7]), true, nil
 }

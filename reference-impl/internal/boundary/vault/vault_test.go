@@ -132,3 +132,40 @@ func TestEraseReadsAsNoRecord(t *testing.T) {
 		t.Fatalf("record written after erasure: %v", err)
 	}
 }
+
+func TestErasedAndFinal(t *testing.T) {
+	st := newMem()
+	v, _, err := Open(st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := v.Get("partition-0"); !errors.Is(err, ErrNoRecord) || errors.Is(err, ErrErased) {
+		t.Fatalf("absent record: %v, want ErrNoRecord and not ErrErased", err)
+	}
+	v.Put("partition-0", []byte("x"))
+	Erase(st, "partition-0")
+	if _, err := v.Get("partition-0"); !errors.Is(err, ErrErased) {
+		t.Fatalf("erased record: %v, want ErrErased", err)
+	}
+	if _, _, ok, err := ReadFinal(st); ok || err != nil {
+		t.Fatalf("no sentinel: final %v, %v", ok, err)
+	}
+	v.Put(SentinelRecord, []byte("sealed"))
+	if _, _, ok, err := ReadFinal(st); ok || err != nil {
+		t.Fatalf("sealed sentinel: final %v, %v", ok, err)
+	}
+	if err := WriteFinal(st, 4, 300); err != nil {
+		t.Fatal(err)
+	}
+	state, parts, ok, err := ReadFinal(st)
+	if !ok || err != nil || state != 4 || parts != 300 {
+		t.Fatalf("final record: %d %d %v %v", state, parts, ok, err)
+	}
+	if _, err := v.Get(SentinelRecord); !errors.Is(err, ErrStateCorrupt) {
+		t.Fatalf("final record read as a sealed one: %v", err)
+	}
+	st.m[SentinelRecord] = append(st.m[SentinelRecord], 0)
+	if _, _, _, err := ReadFinal(st); !errors.Is(err, ErrStateCorrupt) {
+		t.Fatalf("malformed final record: %v", err)
+	}
+}
