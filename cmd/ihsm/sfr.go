@@ -18,6 +18,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/openihsm/openihsm/evidence/keys"
 	"github.com/openihsm/openihsm/evidence/sfr"
 )
 
@@ -28,7 +29,7 @@ const sfrUsage = `usage:
                   [--scope 1] [--report-version 1.0] [--methodology whitebox]
                   [--cvss-version 3.1] [--category C] [--framework-version 2.0]
                   --format corim|json --out FILE
-  ihsm sfr sign   --key KEY.pem --in FILE --format corim|jws [--kid KID] --out FILE
+  ihsm sfr sign   --key KEY --in FILE --format corim|jws [--kid KID] --out FILE
   ihsm sfr verify --key PUB.pem [--fw BINARY] FILE
   ihsm sfr lint   FILE
 
@@ -286,7 +287,7 @@ func readIssues(path string) ([]sfr.Issue, error) {
 func sfrSign(args []string, stdout, stderr io.Writer) error {
 	fs := sfrFlags("sign", stderr)
 	var keyPath, in, format, kid, out string
-	fs.StringVar(&keyPath, "key", "", "PEM private key: PKCS#8, SEC 1 or PKCS#1; EC P-384, P-521 or RSA 3072/4096")
+	fs.StringVar(&keyPath, "key", "", "private key: cosign's encrypted format (ihsm evidence keygen; password from COSIGN_PASSWORD), or PEM PKCS#8, SEC 1 or PKCS#1; EC P-384, P-521 or RSA 3072/4096")
 	fs.StringVar(&in, "in", "", "unsigned report: JSON or CoRIM")
 	fs.StringVar(&format, "format", "corim", "corim (COSE_Sign1) or jws")
 	fs.StringVar(&kid, "kid", "", "key id for the header (default: the key file's name)")
@@ -307,7 +308,7 @@ func sfrSign(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	key, err := sfr.ParsePrivateKeyPEM(keyPEM)
+	key, err := sfr.ParsePrivateKey(keyPEM, keys.PasswordFromEnv())
 	if err != nil {
 		return err
 	}

@@ -169,3 +169,50 @@ func TestSFRCommandPublished(t *testing.T) {
 		}
 	}
 }
+
+// TestSFRSignWithEvidenceKeys signs short-form reports with keys from
+// `ihsm evidence keygen` (cosign's encrypted format, COSIGN_PASSWORD).
+func TestSFRSignWithEvidenceKeys(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("COSIGN_PASSWORD", "reviewer password")
+	fw := filepath.Join(dir, "firmware.bin")
+	os.WriteFile(fw, []byte("firmware image"), 0o644)
+	for _, curve := range []string{"P-384", "P-521"} {
+		t.Run(curve, func(t *testing.T) {
+			prefix := filepath.Join(dir, "reviewer-"+curve)
+			if code, _, e := ihsm(t, "evidence", "keygen", "--curve", curve, "--out", prefix); code != 0 {
+				t.Fatalf("keygen: %d %s", code, e)
+			}
+			for _, format := range []string{"corim", "jws"} {
+				unsigned := filepath.Join(dir, curve+"."+format+".unsigned")
+				createFormat := map[string]string{"corim": "corim", "jws": "json"}[format]
+				if code, _, e := ihsm(t, "sfr", "create", "--vendor", "OpenIHSM", "--product", "Reference HSM", "--fw-version", "0.1.0",
+					"--repo-tag", strings.Repeat("ab", 20), "--srp", "Example SRP", "--completion-date", "2026-11-20",
+					"--fw-file", fw, "--format", createFormat, "--out", unsigned); code != 0 {
+					t.Fatalf("create: %d %s", code, e)
+				}
+				signed := filepath.Join(dir, curve+"."+format)
+				if code, _, e := ihsm(t, "sfr", "sign", "--key", prefix+".key", "--in", unsigned, "--format", format, "--out", signed); code != 0 {
+					t.Fatalf("sign %s: %d %s", format, code, e)
+				}
+				if code, o, e := ihsm(t, "sfr", "verify", "--key", prefix+".pub", "--fw", fw, signed); code != 0 {
+					t.Fatalf("verify %s: %d %s %s", format, code, o, e)
+				}
+			}
+		})
+	}
+	unsigned := filepath.Join(dir, "P-384.corim.unsigned")
+	t.Setenv("COSIGN_PASSWORD", "not the password")
+	if code, _, e := ihsm(t, "sfr", "sign", "--key", filepath.Join(dir, "reviewer-P-384.key"), "--in", unsigned, "--out", filepath.Join(dir, "x")); code != 1 || !strings.Contains(e, "decrypt") {
+		t.Errorf("sign with the wrong password: exit %d %q", code, e)
+	}
+	if code, _, e := ihsm(t, "evidence", "keygen", "--curve", "P-256", "--out", filepath.Join(dir, "p256")); code != 0 {
+		t.Fatalf("keygen P-256: %s", e)
+	}
+	if code, _, e := ihsm(t, "sfr", "sign", "--key", filepath.Join(dir, "p256.key"), "--in", unsigned, "--out", filepath.Join(dir, "x")); code != 1 || !strings.Contains(e, "P-256") {
+		t.Errorf("sign with a P-256 key (not allowed for SFRs): exit %d %q", code, e)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "x")); err == nil {
+		t.Error("a refused sign wrote its output")
+	}
+}

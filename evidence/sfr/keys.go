@@ -11,6 +11,8 @@ import (
 	"fmt"
 
 	"github.com/veraison/go-cose"
+
+	"github.com/openihsm/openihsm/evidence/keys"
 )
 
 // Algorithm is a signature algorithm allowed for short-form reports, named
@@ -150,6 +152,24 @@ func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 		return nil, err
 	}
 	return pub, nil
+}
+
+// ParsePrivateKey parses a signing key file: a key in cosign's encrypted
+// format, as `ihsm evidence keygen` and `cosign generate-key-pair` write
+// it, opened with password, or any unencrypted form ParsePrivateKeyPEM
+// reads. The key must be usable for a short-form report.
+func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
+	if !keys.IsEncrypted(data) {
+		return ParsePrivateKeyPEM(data)
+	}
+	s, err := keys.ParseSigner(data, password)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKey, err)
+	}
+	if _, err := keyAlgorithms(s.Public()); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // ParsePrivateKeyPEM parses an unencrypted PEM private key: "PRIVATE KEY"
