@@ -22,7 +22,8 @@ const evidenceUsage = `usage:
                        [--conformance-report FILE [--transcript FILE]]
                        [--unit-tests-json FILE] [--sfr FILE] [--source-repo URL]
                        [--source-date-epoch N] [--fresh-cache=true]
-  ihsm evidence verify DIR --trust TRUST.yaml [--out-dir DIR/verification] [--key KEY]
+  ihsm evidence verify DIR --trust TRUST.yaml [--device TARGET]
+                       [--out-dir DIR/verification] [--key KEY]
 
 keygen writes PREFIX.key (cosign's encrypted key format; password from
 COSIGN_PASSWORD, empty allowed) and PREFIX.pub. build builds the reference
@@ -30,7 +31,9 @@ HSM binary twice reproducibly and writes the signed evidence into DIR:
 SBOM, SLSA provenance, SPDX and test-result attestations, the build link and a
 signed manifest. verify checks DIR offline against the trust file, prints a
 report, writes a SLSA verification summary (signed when --key is given) and
-exits non-zero naming the first broken link.
+exits non-zero naming the first broken link. With --device (unix:///path.sock
+or tcp://host:port) it then asks that running device for a fresh signed
+attestation and checks that its firmware measurement is the verified binary.
 `
 
 func runEvidence(args []string, stdout, stderr io.Writer) error {
@@ -138,6 +141,7 @@ func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	trustPath := fs.String("trust", "", "trust `FILE` (YAML)")
 	outDir := fs.String("out-dir", "", "where to write vsa.intoto.json and report.txt (default DIR/verification)")
 	keyPath := fs.String("key", "", "sign the verification summary with `KEY`")
+	device := fs.String("device", "", "also check the firmware a running device at `TARGET` attests (unix:///path.sock, tcp://host:port)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -152,6 +156,11 @@ func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx := context.Background()
 	sum, verr := release.Verify(ctx, dir, trust)
+	if verr == nil && *device != "" {
+		dctx, cancel := context.WithTimeout(ctx, time.Minute)
+		verr = release.VerifyDevice(dctx, sum, trust, *device)
+		cancel()
+	}
 	if err := release.WriteReport(stdout, sum, verr); err != nil {
 		return err
 	}
@@ -183,6 +192,9 @@ func writeVerification(ctx context.Context, outDir, keyPath string, sum *release
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := release.WriteDeviceEvidence(outDir, sum.Device); err != nil {
 		return err
 	}
 	st, err := release.VSA(sum, trust, verr, time.Now().UTC())

@@ -359,11 +359,13 @@ func TestTrustFile(t *testing.T) {
 	pub, _ := keys.MarshalPublic(k.Public())
 	os.WriteFile(filepath.Join(dir, "p.pub"), pub, 0o644)
 	for name, body := range map[string]string{
-		"unknown field":       "producers:\n  keys: [p.pub]\nextra: 1\n",
-		"no producer keys":    "producers:\n  keys: []\n",
-		"threshold too high":  "producers:\n  keys: [p.pub]\n  threshold: 2\n",
-		"missing key file":    "producers:\n  keys: [nope.pub]\n",
-		"sfr required no key": "producers:\n  keys: [p.pub]\nrequire_sfr: true\n",
+		"unknown field":                 "producers:\n  keys: [p.pub]\nextra: 1\n",
+		"no producer keys":              "producers:\n  keys: []\n",
+		"threshold too high":            "producers:\n  keys: [p.pub]\n  threshold: 2\n",
+		"missing key file":              "producers:\n  keys: [nope.pub]\n",
+		"sfr required no key":           "producers:\n  keys: [p.pub]\nrequire_sfr: true\n",
+		"missing device root":           "producers:\n  keys: [p.pub]\ndevice_roots: [nope.pem]\n",
+		"device root not a certificate": "producers:\n  keys: [p.pub]\ndevice_roots: [p.pub]\n",
 	} {
 		if _, err := ParseTrust([]byte(body), dir, "t.yaml"); err == nil {
 			t.Errorf("%s: accepted", name)

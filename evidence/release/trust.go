@@ -31,15 +31,19 @@ import (
 //	required_tests:       # test-result suites that must be PASSED
 //	  - reproducible-build
 //	  - conformance
+//	device_roots:         # roots a device's chain must end in (verify --device)
+//	  - root.pem          # PEM certificate files or inline PEM
 type Trust struct {
 	Producers          KeySet   `yaml:"producers"`
 	SFRSigners         KeySet   `yaml:"sfr_signers"`
 	RequireSFR         bool     `yaml:"require_sfr"`
 	RequiredPredicates []string `yaml:"required_predicates"`
 	RequiredTests      []string `yaml:"required_tests"`
+	DeviceRoots        []string `yaml:"device_roots"`
 
 	producerKeys []crypto.PublicKey
 	sfrKeys      []crypto.PublicKey
+	deviceRoots  []*x509.Certificate
 	digest       map[string]string
 	source       string
 }
@@ -86,6 +90,17 @@ func ParseTrust(data []byte, baseDir, source string) (*Trust, error) {
 	if t.RequireSFR && len(t.sfrKeys) == 0 {
 		return nil, errors.New("trust: require_sfr without sfr_signers keys")
 	}
+	for _, r := range t.DeviceRoots {
+		data, err := readPEM(r, baseDir)
+		if err != nil {
+			return nil, fmt.Errorf("trust: device_roots: %w", err)
+		}
+		certs, err := parseCertificates(data)
+		if err != nil {
+			return nil, fmt.Errorf("trust: device_roots %q: %w", r, err)
+		}
+		t.deviceRoots = append(t.deviceRoots, certs...)
+	}
 	if len(t.RequiredPredicates) == 0 {
 		t.RequiredPredicates = DefaultRequiredPredicates
 	}
@@ -100,16 +115,9 @@ func ParseTrust(data []byte, baseDir, source string) (*Trust, error) {
 func loadKeySet(field string, ks KeySet, baseDir string, parse func([]byte) (crypto.PublicKey, error)) ([]crypto.PublicKey, error) {
 	var out []crypto.PublicKey
 	for _, k := range ks.Keys {
-		data := []byte(k)
-		if !strings.HasPrefix(strings.TrimSpace(k), "-----BEGIN") {
-			p := k
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(baseDir, p)
-			}
-			var err error
-			if data, err = os.ReadFile(p); err != nil {
-				return nil, fmt.Errorf("trust: %s: %w", field, err)
-			}
+		data, err := readPEM(k, baseDir)
+		if err != nil {
+			return nil, fmt.Errorf("trust: %s: %w", field, err)
 		}
 		pub, err := parse(data)
 		if err != nil {
@@ -124,6 +132,19 @@ func loadKeySet(field string, ks KeySet, baseDir string, parse func([]byte) (cry
 		return nil, fmt.Errorf("trust: %s threshold %d with %d keys", field, ks.Threshold, len(out))
 	}
 	return out, nil
+}
+
+// readPEM returns an inline PEM entry of the trust file as is, or reads the
+// file it names (relative to baseDir).
+func readPEM(entry, baseDir string) ([]byte, error) {
+	if strings.HasPrefix(strings.TrimSpace(entry), "-----BEGIN") {
+		return []byte(entry), nil
+	}
+	p := entry
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(baseDir, p)
+	}
+	return os.ReadFile(p)
 }
 
 func (t *Trust) producerThreshold() int {

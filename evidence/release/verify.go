@@ -46,10 +46,23 @@ var (
 	ErrTestNotPassed = errors.New("test result is not PASSED")
 )
 
+// Links of the evidence chain a Check belongs to (Check.Chain).
+const (
+	ChainSubject      = "subject"            // signed manifest, file digests, attestations about the binary
+	ChainProvenance   = "provenance"         // SLSA provenance
+	ChainSBOM         = "sbom"               // SPDX SBOM and its attestation
+	ChainTests        = "tests"              // test-result attestations and their inputs
+	ChainReproducible = "reproducible-build" // the second build
+	ChainBuildLink    = "build-link"         // the in-toto link of the build step
+	ChainSFR          = "sfr"                // OCP SAFE short-form report
+	ChainDevice       = "device"             // a running device's attested firmware
+)
+
 // Check is one verified link.
 type Check struct {
-	Link   string
-	Detail string
+	Link   string `json:"link"`  // what was checked, e.g. "sbom sbom.spdx.json"
+	Chain  string `json:"chain"` // the chain link it belongs to (Chain*)
+	Detail string `json:"detail"`
 }
 
 // Summary is the outcome of a successful verification.
@@ -59,6 +72,7 @@ type Summary struct {
 	Checks       []Check
 	Attestations []File
 	SFR          *sfr.Verified
+	Device       *DeviceResult // set by VerifyDevice
 }
 
 type verifier struct {
@@ -70,8 +84,8 @@ type verifier struct {
 	states map[string]*intoto.Verified // attestation path → statement
 }
 
-func (v *verifier) ok(link, format string, a ...any) {
-	v.sum.Checks = append(v.sum.Checks, Check{Link: link, Detail: fmt.Sprintf(format, a...)})
+func (v *verifier) ok(chain, link, format string, a ...any) {
+	v.sum.Checks = append(v.sum.Checks, Check{Link: link, Chain: chain, Detail: fmt.Sprintf(format, a...)})
 }
 
 func fail(link string, err error, format string, a ...any) error {
@@ -124,7 +138,7 @@ func (v *verifier) manifest() error {
 	}
 	v.m = m
 	v.sum.Subject, v.sum.SourceCommit = m.Subject, m.SourceCommit
-	v.ok(link, "signed by %d of %d pinned producer keys", len(signed.KeyIDs), len(v.trust.producerKeys))
+	v.ok(ChainSubject, link, "signed by %d of %d pinned producer keys", len(signed.KeyIDs), len(v.trust.producerKeys))
 	return nil
 }
 
@@ -145,7 +159,7 @@ func (v *verifier) files() error {
 			}
 		}
 	}
-	v.ok("files", "%d files match their sha256/sha384/sha512", len(v.m.Files)+1)
+	v.ok(ChainSubject, "files", "%d files match their sha256/sha384/sha512", len(v.m.Files)+1)
 	return nil
 }
 
@@ -180,7 +194,7 @@ func (v *verifier) attestations() error {
 		v.states[f.Path] = st
 		v.sum.Attestations = append(v.sum.Attestations, f)
 	}
-	v.ok("attestations", "%d attestations signed by pinned keys, all about %s", len(v.states), v.m.Subject.Path)
+	v.ok(ChainSubject, "attestations", "%d attestations signed by pinned keys, all about %s", len(v.states), v.m.Subject.Path)
 	return nil
 }
 
@@ -210,7 +224,7 @@ func (v *verifier) predicates() error {
 			return fail("required predicate "+pt, ErrMissing, "no attestation of this type")
 		}
 	}
-	v.ok("required predicates", "%s", strings.Join(v.trust.RequiredPredicates, ", "))
+	v.ok(ChainSubject, "required predicates", "%s", strings.Join(v.trust.RequiredPredicates, ", "))
 	return nil
 }
 
@@ -251,7 +265,7 @@ func (v *verifier) provenance() error {
 				return fail(link, ErrCrossCheck, "the SBOM %s is not among the byproducts", sf.Path)
 			}
 		}
-		v.ok(link, "buildType %s, commit %q, SBOM digest among byproducts", BuildType, v.m.SourceCommit)
+		v.ok(ChainProvenance, link, "buildType %s, commit %q, SBOM digest among byproducts", BuildType, v.m.SourceCommit)
 	}
 	return nil
 }
@@ -289,7 +303,7 @@ func (v *verifier) sbom() error {
 			return fail("attestation "+p, ErrCrossCheck, "its SPDX document is not %s", sf.Path)
 		}
 	}
-	v.ok(link, "SPDX 2.3 (schema and strict checks), describes %s", v.m.Subject.Path)
+	v.ok(ChainSBOM, link, "SPDX 2.3 (schema and strict checks), describes %s", v.m.Subject.Path)
 	return nil
 }
 
@@ -347,7 +361,7 @@ func (v *verifier) tests() error {
 			return fail("test "+s, ErrTestNotPassed, "result %s", r)
 		}
 	}
-	v.ok("tests", "required suites PASSED: %s", strings.Join(v.trust.RequiredTests, ", "))
+	v.ok(ChainTests, "tests", "required suites PASSED: %s", strings.Join(v.trust.RequiredTests, ", "))
 	return nil
 }
 
@@ -368,7 +382,7 @@ func (v *verifier) reproduced() error {
 				if !sameDigests(v.m.Subject.Digest, c.GetDigest()) {
 					return fail(link, ErrSubject, "the second build is not this binary")
 				}
-				v.ok(link, "two independent builds gave %s", v.m.Subject.Path)
+				v.ok(ChainReproducible, link, "two independent builds gave %s", v.m.Subject.Path)
 				return nil
 			}
 		}
@@ -410,7 +424,7 @@ func (v *verifier) link() error {
 		if !sameDigests(map[string]string(prod), v.m.Subject.Digest) {
 			return fail(link, ErrSubject, "product %s has other digests", v.m.Subject.Path)
 		}
-		v.ok(link, "step %q: %d materials, product %s", l.Name, len(l.Materials), v.m.Subject.Path)
+		v.ok(ChainBuildLink, link, "step %q: %d materials, product %s", l.Name, len(l.Materials), v.m.Subject.Path)
 	}
 	return nil
 }
@@ -461,7 +475,7 @@ func (v *verifier) sfr() error {
 			return fail(link, ErrSubject, "%v", err)
 		}
 		v.sum.SFR = got
-		v.ok(link, "signed by %d pinned SRP key(s); firmware digest is %s", signers, v.m.Subject.Path)
+		v.ok(ChainSFR, link, "signed by %d pinned SRP key(s); firmware digest is %s", signers, v.m.Subject.Path)
 	}
 	return nil
 }
