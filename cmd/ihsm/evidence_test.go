@@ -23,12 +23,13 @@ func TestEvidenceCLI(t *testing.T) {
 	}
 	out := filepath.Join(dir, "ev")
 	code, stdout, stderr := ihsm(t, "evidence", "build", "--source", root, "--package", "./evidence/build/testdata/hello",
-		"--out", out, "--key", prefix+".key", "--source-date-epoch", "1700000000", "--fresh-cache=false")
+		"--out", out, "--key", prefix+".key", "--source-date-epoch", "1700000000", "--fresh-cache=false", "--allow-dirty")
 	if code != 0 {
 		t.Fatalf("build: %d %s %s", code, stdout, stderr)
 	}
 	trust := filepath.Join(dir, "trust.yaml")
-	os.WriteFile(trust, []byte("producers:\n  keys: [demo.pub]\n"), 0o644)
+	// The test runs in whatever state the work tree is in.
+	os.WriteFile(trust, []byte("producers:\n  keys: [demo.pub]\nallow_modified_source: true\n"), 0o644)
 	if code, stdout, stderr := ihsm(t, "evidence", "verify", out, "--trust", trust); code != 0 || !strings.Contains(stdout, "result: PASSED") {
 		t.Fatalf("verify: %d %s %s", code, stdout, stderr)
 	}
@@ -81,7 +82,7 @@ func TestEvidenceVerifyDevice(t *testing.T) {
 	}
 	out := filepath.Join(dir, "ev")
 	if code, stdout, stderr := ihsm(t, "evidence", "build", "--source", root, "--package", "./evidence/build/testdata/hello",
-		"--out", out, "--key", prefix+".key", "--source-date-epoch", "1700000000", "--fresh-cache=false"); code != 0 {
+		"--out", out, "--key", prefix+".key", "--source-date-epoch", "1700000000", "--fresh-cache=false", "--allow-dirty"); code != 0 {
 		t.Fatalf("build: %d %s %s", code, stdout, stderr)
 	}
 	bin, err := os.ReadFile(filepath.Join(out, "bin", "hello"))
@@ -101,7 +102,7 @@ func TestEvidenceVerifyDevice(t *testing.T) {
 
 	trust := func(name, extra string) string {
 		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte("producers:\n  keys: [producer.pub]\n"+extra), 0o644)
+		os.WriteFile(p, []byte("producers:\n  keys: [producer.pub]\nallow_modified_source: true\n"+extra), 0o644)
 		return p
 	}
 	plain := trust("trust.yaml", "")

@@ -41,6 +41,10 @@ type ProduceOptions struct {
 	SourceDateEpoch int64
 	FreshCache      bool
 	VCS             string
+	// AllowModified builds a work tree with uncommitted changes; the
+	// evidence then says so and a verifier refuses it unless its trust
+	// policy allows modified sources.
+	AllowModified bool
 	// Optional test evidence: a conformance report (conformance-report.json)
 	// with its transcript, and `go test -json` output of the unit tests.
 	ConformanceReport string
@@ -126,13 +130,13 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 
 	// Reproducible build.
 	res, err := build.Build(ctx, build.Options{Dir: o.Source, Package: o.Package, OutDir: binDir,
-		SourceDateEpoch: o.SourceDateEpoch, VCS: o.VCS, FreshCache: o.FreshCache, Stderr: o.Stderr})
+		SourceDateEpoch: o.SourceDateEpoch, VCS: o.VCS, FreshCache: o.FreshCache, AllowModified: o.AllowModified, Stderr: o.Stderr})
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	binRel := "bin/" + filepath.Base(res.Binary)
 	subject := &intoto.ResourceDescriptor{Name: path.Base(binRel), Digest: res.Digests}
-	m := &Manifest{Version: ManifestVersion, Subject: File{Path: binRel, Role: RoleBinary, Digest: res.Digests}, SourceCommit: res.Commit}
+	m := &Manifest{Version: ManifestVersion, Subject: File{Path: binRel, Role: RoleBinary, Digest: res.Digests}, SourceCommit: res.Commit, SourceModified: res.Modified}
 	sde := time.Unix(res.SourceDateEpoch, 0).UTC()
 
 	// SBOM from the binary itself.
@@ -158,6 +162,7 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		BuildType:    BuildType,
 		SourceRepo:   o.SourceRepo,
 		SourceCommit: res.Commit,
+		Modified:     res.Modified,
 		Target:       packageOr(o.Package),
 		Toolchain:    res.GoVersion,
 		Flags:        flags,

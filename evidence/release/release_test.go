@@ -88,16 +88,17 @@ func setup(t *testing.T) fixture {
 		f.dir, f.other = filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
 		ctx := context.Background()
 		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: f.dir, Key: f.key,
-			SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, UnitTestsJSON: unit}); f.err != nil {
+			SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, UnitTestsJSON: unit, AllowModified: true}); f.err != nil {
 			return
 		}
-		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./sbom/testdata/probe", Out: f.other, Key: f.key, SourceDateEpoch: 1700000000}); f.err != nil {
+		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./sbom/testdata/probe", Out: f.other, Key: f.key, SourceDateEpoch: 1700000000, AllowModified: true}); f.err != nil {
 			return
 		}
 		pub, _ := keys.MarshalPublic(f.key.Public())
 		os.WriteFile(filepath.Join(tmp, "producer.pub"), pub, 0o644)
 		f.trust = filepath.Join(tmp, "trust.yaml")
-		os.WriteFile(f.trust, []byte("producers:\n  keys: [producer.pub]\n  threshold: 1\nrequired_tests: [reproducible-build, conformance, unit-tests]\n"), 0o644)
+		// The tests build this module in whatever state its work tree is.
+		os.WriteFile(f.trust, []byte("producers:\n  keys: [producer.pub]\n  threshold: 1\nrequired_tests: [reproducible-build, conformance, unit-tests]\nallow_modified_source: true\n"), 0o644)
 	})
 	if shared.f.err != nil {
 		t.Fatal(shared.f.err)
@@ -211,7 +212,7 @@ func TestProduceAndVerify(t *testing.T) {
 	}
 	// The other build verifies on its own too (with its own suites).
 	other := filepath.Join(t.TempDir(), "trust.yaml")
-	os.WriteFile(other, []byte("producers:\n  keys: ["+filepath.Join(filepath.Dir(f.trust), "producer.pub")+"]\n"), 0o644)
+	os.WriteFile(other, []byte("producers:\n  keys: ["+filepath.Join(filepath.Dir(f.trust), "producer.pub")+"]\nallow_modified_source: true\n"), 0o644)
 	if _, err := verifyDir(t, f.other, other); err != nil {
 		t.Fatal(err)
 	}
@@ -340,12 +341,12 @@ func TestFailedTestsAreNotAccepted(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(tmp, "ev")
-	if _, err := Produce(context.Background(), ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: out, Key: f.key, SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp}); err != nil {
+	if _, err := Produce(context.Background(), ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: out, Key: f.key, SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, AllowModified: true}); err != nil {
 		t.Fatal(err)
 	}
 	trust := filepath.Join(tmp, "trust.yaml")
 	copyFile(t, filepath.Join(filepath.Dir(f.trust), "producer.pub"), filepath.Join(tmp, "producer.pub"))
-	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nrequired_tests: [reproducible-build, conformance]\n"), 0o644)
+	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nrequired_tests: [reproducible-build, conformance]\nallow_modified_source: true\n"), 0o644)
 	_, err = verifyDir(t, out, trust)
 	var le *LinkError
 	if !errors.As(err, &le) || le.Link != "test conformance" || !errors.Is(err, ErrTestNotPassed) {

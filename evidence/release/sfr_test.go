@@ -48,7 +48,7 @@ func TestShortFormReport(t *testing.T) {
 	os.WriteFile(filepath.Join(tmp, "srp.pub"), pub, 0o644)
 	copyFile(t, filepath.Join(filepath.Dir(f.trust), "producer.pub"), filepath.Join(tmp, "producer.pub"))
 	trust := filepath.Join(tmp, "trust.yaml")
-	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nsfr_signers:\n  keys: [srp.pub]\nrequire_sfr: true\n"), 0o644)
+	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nsfr_signers:\n  keys: [srp.pub]\nrequire_sfr: true\nallow_modified_source: true\n"), 0o644)
 
 	add := func(t *testing.T, report string) string {
 		dir := clone(t, f.dir)

@@ -33,6 +33,7 @@ import (
 //	  - conformance
 //	device_roots:         # roots a device's chain must end in (verify --device)
 //	  - root.pem          # PEM certificate files or inline PEM
+//	allow_modified_source: false  # accept a build from uncommitted changes
 type Trust struct {
 	Producers          KeySet   `yaml:"producers"`
 	SFRSigners         KeySet   `yaml:"sfr_signers"`
@@ -40,6 +41,9 @@ type Trust struct {
 	RequiredPredicates []string `yaml:"required_predicates"`
 	RequiredTests      []string `yaml:"required_tests"`
 	DeviceRoots        []string `yaml:"device_roots"`
+	// AllowModifiedSource accepts evidence built from a work tree with
+	// uncommitted changes, which its commit does not rebuild.
+	AllowModifiedSource bool `yaml:"allow_modified_source"`
 
 	producerKeys []crypto.PublicKey
 	sfrKeys      []crypto.PublicKey

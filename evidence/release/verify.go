@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/dsse"
 	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/sfr"
@@ -44,6 +45,9 @@ var (
 	ErrSubject       = errors.New("subject is not this binary")
 	ErrCrossCheck    = errors.New("cross-check failed")
 	ErrTestNotPassed = errors.New("test result is not PASSED")
+	// ErrModifiedSource: built from uncommitted changes, which the trust
+	// policy does not allow.
+	ErrModifiedSource = errors.New("built from a work tree with uncommitted changes")
 )
 
 // Links of the evidence chain a Check belongs to (Check.Chain).
@@ -99,7 +103,7 @@ func fail(link string, err error, format string, a ...any) error {
 // and returns the summary or the first broken link (*LinkError).
 func Verify(ctx context.Context, dir string, t *Trust) (*Summary, error) {
 	v := &verifier{ctx: ctx, dir: dir, trust: t, sum: &Summary{}, states: map[string]*intoto.Verified{}}
-	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.sbom, v.tests, v.reproduced, v.link, v.sfr} {
+	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.source, v.sbom, v.tests, v.reproduced, v.link, v.sfr} {
 		if err := step(); err != nil {
 			return v.sum, err
 		}
@@ -253,8 +257,12 @@ func (v *verifier) provenance() error {
 		if prov.GetBuildDefinition().GetBuildType() != BuildType {
 			return fail(link, ErrCrossCheck, "buildType %q", prov.GetBuildDefinition().GetBuildType())
 		}
-		if c := prov.GetBuildDefinition().GetExternalParameters().GetFields()["commit"].GetStringValue(); c != v.m.SourceCommit {
+		ext := prov.GetBuildDefinition().GetExternalParameters().GetFields()
+		if c := ext["commit"].GetStringValue(); c != v.m.SourceCommit {
 			return fail(link, ErrCrossCheck, "commit %q, manifest says %q", c, v.m.SourceCommit)
+		}
+		if v.m.SourceCommit != "" && ext["source_modified"].GetBoolValue() != v.m.SourceModified {
+			return fail(link, ErrCrossCheck, "source_modified %v, manifest says %v", ext["source_modified"].GetBoolValue(), v.m.SourceModified)
 		}
 		if haveSBOM {
 			found := false
@@ -267,6 +275,37 @@ func (v *verifier) provenance() error {
 		}
 		v.ok(ChainProvenance, link, "buildType %s, commit %q, SBOM digest among byproducts", BuildType, v.m.SourceCommit)
 	}
+	return nil
+}
+
+// source: the commit and the modified flag the binary carries in its Go
+// build information are those of the manifest (and so of the provenance),
+// and a build from uncommitted changes is refused unless the trust policy
+// allows it.
+func (v *verifier) source() error {
+	link := "source of " + v.m.Subject.Path
+	vcs, err := build.ReadVCS(filepath.Join(v.dir, filepath.FromSlash(v.m.Subject.Path)))
+	if err != nil {
+		return fail(link, ErrCrossCheck, "%v", err)
+	}
+	detail := fmt.Sprintf("the binary records commit %s", vcs.Revision)
+	switch {
+	case vcs.Revision == "":
+		detail = fmt.Sprintf("the binary carries no commit; the manifest names %q", v.m.SourceCommit)
+	case vcs.Revision != v.m.SourceCommit:
+		return fail(link, ErrCrossCheck, "the binary records commit %s, the manifest %q", vcs.Revision, v.m.SourceCommit)
+	case vcs.Modified != v.m.SourceModified:
+		return fail(link, ErrCrossCheck, "the binary records vcs.modified=%v, the manifest source_modified=%v", vcs.Modified, v.m.SourceModified)
+	}
+	if v.m.SourceModified {
+		if !v.trust.AllowModifiedSource {
+			return fail(link, ErrModifiedSource, "at %s: the commit does not rebuild this binary (allow_modified_source: true in the trust file accepts it)", v.m.SourceCommit)
+		}
+		detail += "; WARNING: built with uncommitted changes, accepted by allow_modified_source"
+	} else {
+		detail += ", no uncommitted changes"
+	}
+	v.ok(ChainProvenance, link, "%s", detail)
 	return nil
 }
 
