@@ -188,7 +188,7 @@ type ProvenanceOptions struct {
 	SourceCommit string // git commit (hex); also a resolved dependency
 	// Modified records uncommitted changes on top of SourceCommit
 	// (externalParameters.source_modified, written with the commit).
-	Modified bool
+	Modified     bool
 	Target       string // externalParameters.target, e.g. the package built
 	Toolchain    string // internalParameters.toolchain, e.g. "go1.26.4"
 	Flags        []string
