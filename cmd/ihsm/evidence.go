@@ -19,7 +19,7 @@ import (
 const evidenceUsage = `usage:
   ihsm evidence keygen --out PREFIX [--curve P-384|P-256|P-521]
   ihsm evidence build  --out DIR --key KEY [--source DIR] [--package ./cmd/ihsm]
-                       [--conformance-report FILE [--transcript FILE]]
+                       [--conformance-report FILE --transcript FILE]
                        [--unit-tests-json FILE] [--sfr FILE] [--source-repo URL]
                        [--source-date-epoch N] [--fresh-cache=true] [--allow-dirty]
   ihsm evidence verify DIR --trust TRUST.yaml [--device TARGET]
@@ -100,9 +100,9 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&keyPath, "key", "", "signing `KEY` (cosign encrypted or PKCS#8 PEM)")
 	fs.StringVar(&o.Source, "source", ".", "module root to build")
 	fs.StringVar(&o.Package, "package", "", "package to build (default ./cmd/ihsm)")
-	fs.StringVar(&o.ConformanceReport, "conformance-report", "", "conformance-report.json of a run against this binary")
-	fs.StringVar(&o.Transcript, "transcript", "", "the run's transcript")
-	fs.StringVar(&o.UnitTestsJSON, "unit-tests-json", "", "`go test -json` output of the unit tests")
+	fs.StringVar(&o.ConformanceReport, "conformance-report", "", "conformance-report.json of a run against this binary (its firmware_measurement must be the binary's)")
+	fs.StringVar(&o.Transcript, "transcript", "", "the run's transcript.jsonl (its hash chain must end in the report's digest)")
+	fs.StringVar(&o.UnitTestsJSON, "unit-tests-json", "", "`go test -json` output covering every package the binary is built from")
 	fs.StringVar(&o.SFR, "sfr", "", "signed OCP SAFE short-form report of this binary")
 	fs.StringVar(&o.SourceRepo, "source-repo", "", "repository URL recorded in the provenance")
 	fs.Int64Var(&o.SourceDateEpoch, "source-date-epoch", -1, "SOURCE_DATE_EPOCH (default: $SOURCE_DATE_EPOCH, else HEAD's commit time)")

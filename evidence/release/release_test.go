@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/conformance/transcript"
+	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/dsse"
 	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/keys"
@@ -24,6 +26,7 @@ import (
 type fixture struct {
 	dir, other string // evidence of the hello command and of another command
 	key        *ecdsa.PrivateKey
+	sha384     string // of the hello binary
 	trust      string
 	err        error
 }
@@ -38,14 +41,46 @@ func moduleRoot() string {
 	return root
 }
 
-func conformanceReport(dir string, passed bool) (string, string, error) {
+// helloSHA384 builds the test command once, as Produce will build it
+// (reproducibly), and returns its SHA-384: a conformance run of this
+// binary must have attested it.
+func helloSHA384() (string, error) {
+	res, err := build.Build(context.Background(), build.Options{Dir: moduleRoot(), Package: helloPackage, SourceDateEpoch: 1700000000, AllowModified: true})
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(filepath.Dir(res.Binary))
+	return res.Digests["sha384"], nil
+}
+
+const helloPackage = "./evidence/build/testdata/hello"
+
+// conformanceReport writes a schema-valid report of a run against the
+// firmware with the given SHA-384 and a real hash-chained transcript of
+// two frames, as `ihsm conform` writes them.
+func conformanceReport(dir string, passed bool, sha384 string) (string, string, error) {
+	tp := filepath.Join(dir, "transcript.jsonl")
+	tf, err := os.Create(tp)
+	if err != nil {
+		return "", "", err
+	}
+	rec := transcript.New(tf)
+	rec.Record(transcript.Request, "open a session", []byte{0xa2, 0x01, 0xa0, 0x02, 0xa0})
+	rec.Record(transcript.Response, "open a session", []byte{0xa2, 0x01, 0xa1, 0x01, 0x00, 0x02, 0xa0})
+	if err := rec.Flush(); err != nil {
+		return "", "", err
+	}
+	if err := tf.Close(); err != nil {
+		return "", "", err
+	}
+	digest, frames := rec.Digest()
 	r := report.Report{
 		ReportVersion: "1.0.0", Suite: report.Suite{Name: "openihsm-conformance", Version: "0.1.0", SpecVersion: "0.1.0", APIRevision: "1.0", SpecDigest: "sha256:" + strings.Repeat("1", 64), FeaturesDigest: "sha256:" + strings.Repeat("2", 64)},
-		Implementation: report.Implementation{Vendor: "OpenIHSM", Product: "reference", FirmwareVersion: "0.1.0", Profiles: []string{"baseline"}, Features: []string{}},
+		Implementation: report.Implementation{Vendor: "OpenIHSM", Product: "reference", FirmwareVersion: "0.1.0", Profiles: []string{"baseline"}, Features: []string{}, FirmwareMeasurement: "sha384:" + sha384},
 		Target:         "unix:///tmp/ihsm.sock", Started: time.Unix(0, 0).UTC(), Finished: time.Unix(1, 0).UTC(),
 		Result: report.Passed, Profiles: []report.ProfileResult{}, Requirements: []report.Requirement{}, Vectors: []report.VectorTally{},
 		Scenarios:  []report.Scenario{{ID: "features/a.feature:3", Name: "open a session", Feature: "features/a.feature", Tags: []string{}, Requirements: []string{}, Status: report.Passed}},
-		Transcript: report.Transcript{File: "transcript.jsonl", Digest: "sha256:" + strings.Repeat("0", 64), Frames: 1},
+		Transcript: report.Transcript{File: "transcript.jsonl", Digest: digest, Frames: frames},
 	}
 	if !passed {
 		r.Result = report.Failed
@@ -58,12 +93,19 @@ func conformanceReport(dir string, passed bool) (string, string, error) {
 	if err := report.Validate(data); err != nil {
 		return "", "", fmt.Errorf("fixture report does not match the conformance schema: %w", err)
 	}
-	rp, tp := filepath.Join(dir, "conformance-report.json"), filepath.Join(dir, "transcript.jsonl")
-	if err := os.WriteFile(rp, data, 0o644); err != nil {
-		return "", "", err
-	}
-	return rp, tp, os.WriteFile(tp, []byte(`{"frame":1}`+"\n"), 0o644)
+	rp := filepath.Join(dir, "conformance-report.json")
+	return rp, tp, os.WriteFile(rp, data, 0o644)
 }
+
+// unitTestsJSON is `go test -json` output that covers the test command's
+// one package.
+const unitTestsJSON = `{"Action":"start","Package":"github.com/openihsm/openihsm/evidence/build/testdata/hello"}
+{"Action":"output","Package":"github.com/openihsm/openihsm/evidence/build/testdata/hello","Output":"?   \tgithub.com/openihsm/openihsm/evidence/build/testdata/hello\t[no test files]\n"}
+{"Action":"skip","Package":"github.com/openihsm/openihsm/evidence/build/testdata/hello","Elapsed":0}
+{"Action":"run","Package":"github.com/openihsm/openihsm/evidence/build","Test":"TestA"}
+{"Action":"pass","Package":"github.com/openihsm/openihsm/evidence/build","Test":"TestA"}
+{"Action":"pass","Package":"github.com/openihsm/openihsm/evidence/build"}
+`
 
 func setup(t *testing.T) fixture {
 	t.Helper()
@@ -75,19 +117,19 @@ func setup(t *testing.T) fixture {
 			return
 		}
 		f.key, _ = keys.Generate(nil)
-		rp, tp, err := conformanceReport(tmp, true)
+		if f.sha384, f.err = helloSHA384(); f.err != nil {
+			return
+		}
+		rp, tp, err := conformanceReport(tmp, true, f.sha384)
 		if err != nil {
 			f.err = err
 			return
 		}
 		unit := filepath.Join(tmp, "unit.json")
-		os.WriteFile(unit, []byte(`{"Action":"run","Package":"p","Test":"TestA"}
-{"Action":"pass","Package":"p","Test":"TestA"}
-{"Action":"pass","Package":"p"}
-`), 0o644)
+		os.WriteFile(unit, []byte(unitTestsJSON), 0o644)
 		f.dir, f.other = filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
 		ctx := context.Background()
-		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: f.dir, Key: f.key,
+		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: helloPackage, Out: f.dir, Key: f.key,
 			SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, UnitTestsJSON: unit, AllowModified: true}); f.err != nil {
 			return
 		}
@@ -246,8 +288,15 @@ func TestFlippedByteInAnyFile(t *testing.T) {
 				}
 				t.Fatalf("err = %v, want a LinkError", err)
 			}
-			if !strings.Contains(le.Link, rel) && !strings.Contains(le.Link, "manifest") {
-				t.Fatalf("failure %q does not name %s", le.Link, rel)
+			// A listed file fails its digest; the manifest and its
+			// envelope fail the manifest's signature check.
+			want, cause := "file "+rel, ErrDigest
+			switch rel {
+			case ManifestFile, ManifestEnvelope:
+				want, cause = "manifest ", nil
+			}
+			if !strings.HasPrefix(le.Link, want) || (cause != nil && !errors.Is(err, cause)) {
+				t.Fatalf("failure %q (%v) does not name %s", le.Link, err, rel)
 			}
 		})
 	}
@@ -336,12 +385,12 @@ func TestTamperCases(t *testing.T) {
 func TestFailedTestsAreNotAccepted(t *testing.T) {
 	f := setup(t)
 	tmp := t.TempDir()
-	rp, tp, err := conformanceReport(tmp, false)
+	rp, tp, err := conformanceReport(tmp, false, f.sha384)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(tmp, "ev")
-	if _, err := Produce(context.Background(), ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: out, Key: f.key, SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, AllowModified: true}); err != nil {
+	if _, err := Produce(context.Background(), ProduceOptions{Source: moduleRoot(), Package: helloPackage, Out: out, Key: f.key, SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, AllowModified: true}); err != nil {
 		t.Fatal(err)
 	}
 	trust := filepath.Join(tmp, "trust.yaml")

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -86,6 +87,10 @@ type verifier struct {
 	m      *Manifest
 	sum    *Summary
 	states map[string]*intoto.Verified // attestation path → statement
+	// materials of the verified build link (paths relative to the module
+	// root) and the module path the binary records.
+	materials []string
+	modPath   string
 }
 
 func (v *verifier) ok(chain, link, format string, a ...any) {
@@ -103,7 +108,7 @@ func fail(link string, err error, format string, a ...any) error {
 // and returns the summary or the first broken link (*LinkError).
 func Verify(ctx context.Context, dir string, t *Trust) (*Summary, error) {
 	v := &verifier{ctx: ctx, dir: dir, trust: t, sum: &Summary{}, states: map[string]*intoto.Verified{}}
-	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.source, v.sbom, v.tests, v.reproduced, v.link, v.sfr} {
+	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.source, v.sbom, v.link, v.tests, v.reproduced, v.sfr} {
 		if err := step(); err != nil {
 			return v.sum, err
 		}
@@ -386,6 +391,16 @@ func (v *verifier) tests() error {
 		if tr.GetResult() == intoto.Passed && len(tr.GetFailedTests()) > 0 {
 			return fail(link, ErrCrossCheck, "PASSED with failed tests")
 		}
+		switch suite {
+		case SuiteConformance:
+			if err := v.conformanceInputs(&tr); err != nil {
+				return fail(link, err, "")
+			}
+		case SuiteUnitTests:
+			if err := v.unitTestInputs(&tr); err != nil {
+				return fail(link, err, "")
+			}
+		}
 		if prev, dup := results[suite]; dup && prev != tr.GetResult() {
 			return fail(link, ErrCrossCheck, "suite %s has conflicting results", suite)
 		}
@@ -401,6 +416,66 @@ func (v *verifier) tests() error {
 		}
 	}
 	v.ok(ChainTests, "tests", "required suites PASSED: %s", strings.Join(v.trust.RequiredTests, ", "))
+	return nil
+}
+
+// configFile reads the file a test result's configuration names, checked
+// against its digest by tests().
+func (v *verifier) configFile(tr *trv0.TestResult, name string) ([]byte, error) {
+	for _, c := range tr.GetConfiguration() {
+		if c.GetName() == name {
+			data, err := os.ReadFile(filepath.Join(v.dir, filepath.FromSlash(name)))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrMissing, err)
+			}
+			return data, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: configuration names no %s", ErrMissing, name)
+}
+
+// conformanceInputs: the report and transcript the result names are a run
+// against this binary (checkConformance), and the result is the report's.
+func (v *verifier) conformanceInputs(tr *trv0.TestResult) error {
+	data, err := v.configFile(tr, ConformanceReportFile)
+	if err != nil {
+		return err
+	}
+	tdata, err := v.configFile(tr, ConformanceTranscriptFile)
+	if err != nil {
+		return err
+	}
+	r, err := checkConformance(data, tdata, v.m.Subject.Digest["sha384"])
+	if err != nil {
+		return fmt.Errorf("%s: %w", ConformanceReportFile, err)
+	}
+	if (tr.GetResult() == intoto.Passed) != (r.Result == "passed") {
+		return fmt.Errorf("%w: the attestation says %s, the report %s", ErrCrossCheck, tr.GetResult(), r.Result)
+	}
+	return nil
+}
+
+// unitTestInputs: the `go test -json` output the result names gives the
+// same package results, and covers every package the build link compiled.
+func (v *verifier) unitTestInputs(tr *trv0.TestResult) error {
+	data, err := v.configFile(tr, UnitTestsFile)
+	if err != nil {
+		return err
+	}
+	u, err := parseUnitTests(data)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCrossCheck, UnitTestsFile, err)
+	}
+	if !slices.Equal(u.passed, tr.GetPassedTests()) || !slices.Equal(u.failed, tr.GetFailedTests()) || !slices.Equal(u.skipped, tr.GetWarnedTests()) {
+		return fmt.Errorf("%w: the attested package results are not those of %s", ErrCrossCheck, UnitTestsFile)
+	}
+	if v.materials == nil {
+		return fmt.Errorf("%w: no verified build link names the packages the unit tests must cover", ErrMissing)
+	}
+	pkgs := packagesOf(v.modPath, v.materials)
+	if missing := u.missing(pkgs); len(missing) > 0 {
+		return fmt.Errorf("%w: no unit-test result for %d of the %d packages the build compiled: %s", ErrCrossCheck, len(missing), len(pkgs), strings.Join(missing, ", "))
+	}
 	return nil
 }
 
@@ -430,19 +505,30 @@ func (v *verifier) reproduced() error {
 	return nil
 }
 
-// link: the in-toto link of the build step is signed by a producer key and
-// names the binary as its product.
+// BuildStep is the name of the in-toto link of the build.
+const BuildStep = "build"
+
+// link: the directory has the in-toto link of the build step, signed by
+// as many pinned producer keys as the trust policy requires, naming the
+// binary as its product.
 func (v *verifier) link() error {
+	var files []File
 	for _, f := range v.m.Files {
-		if f.Role != RoleLink {
-			continue
+		if f.Role == RoleLink {
+			files = append(files, f)
 		}
+	}
+	if len(files) == 0 {
+		return fail("link "+BuildStep, ErrMissing, "no in-toto link of the build step in the manifest")
+	}
+	for _, f := range files {
 		link := "link " + f.Path
 		data, err := os.ReadFile(filepath.Join(v.dir, filepath.FromSlash(f.Path)))
 		if err != nil {
 			return fail(link, ErrMissing, "%v", err)
 		}
 		var l *in_toto.Link
+		signers := 0
 		for _, k := range v.trust.producerKeys {
 			ec, ok := k.(*ecdsa.PublicKey)
 			if !ok {
@@ -450,11 +536,14 @@ func (v *verifier) link() error {
 			}
 			if got, err := intoto.VerifyLink(data, ec); err == nil {
 				l = got
-				break
+				signers++
 			}
 		}
-		if l == nil {
-			return fail(link, ErrSignature, "no pinned producer key verifies it")
+		if signers < v.trust.producerThreshold() {
+			return fail(link, ErrSignature, "%d of %d required pinned producer keys verify it", signers, v.trust.producerThreshold())
+		}
+		if l.Name != BuildStep {
+			return fail(link, ErrCrossCheck, "step %q, want %q", l.Name, BuildStep)
 		}
 		prod, ok := l.Products[v.m.Subject.Path]
 		if !ok {
@@ -463,7 +552,18 @@ func (v *verifier) link() error {
 		if !sameDigests(map[string]string(prod), v.m.Subject.Digest) {
 			return fail(link, ErrSubject, "product %s has other digests", v.m.Subject.Path)
 		}
-		v.ok(ChainBuildLink, link, "step %q: %d materials, product %s", l.Name, len(l.Materials), v.m.Subject.Path)
+		modPath, err := modulePath(filepath.Join(v.dir, filepath.FromSlash(v.m.Subject.Path)))
+		if err != nil {
+			return fail(link, ErrCrossCheck, "%v", err)
+		}
+		v.modPath = modPath
+		v.materials = make([]string, 0, len(l.Materials))
+		for m := range l.Materials {
+			v.materials = append(v.materials, m)
+		}
+		sort.Strings(v.materials)
+		v.ok(ChainBuildLink, link, "step %q signed by %d pinned producer key(s): %d materials (%d packages of %s), product %s",
+			l.Name, signers, len(l.Materials), len(packagesOf(modPath, v.materials)), modPath, v.m.Subject.Path)
 	}
 	return nil
 }
