@@ -416,6 +416,10 @@ func TestTrustFile(t *testing.T) {
 		"sfr required no key":           "producers:\n  keys: [p.pub]\nrequire_sfr: true\n",
 		"missing device root":           "producers:\n  keys: [p.pub]\ndevice_roots: [nope.pem]\n",
 		"device root not a certificate": "producers:\n  keys: [p.pub]\ndevice_roots: [p.pub]\n",
+		"key mapping, unknown field":    "producers:\n  keys: [{key: p.pub, id: x}]\n",
+		"key mapping without key":       "producers:\n  keys: [{kid: x}]\n",
+		"key as a list":                 "producers:\n  keys: [[p.pub]]\n",
+		"one key twice, threshold 2":    "producers:\n  keys: [p.pub, p.pub]\n  threshold: 2\n",
 	} {
 		if _, err := ParseTrust([]byte(body), dir, "t.yaml"); err == nil {
 			t.Errorf("%s: accepted", name)

@@ -72,6 +72,7 @@ type Check struct {
 
 // Summary is the outcome of a successful verification.
 type Summary struct {
+	Dir          string // the evidence directory verified
 	Subject      File
 	SourceCommit string
 	Checks       []Check
@@ -107,7 +108,7 @@ func fail(link string, err error, format string, a ...any) error {
 // Verify checks the evidence directory against the trust policy, offline,
 // and returns the summary or the first broken link (*LinkError).
 func Verify(ctx context.Context, dir string, t *Trust) (*Summary, error) {
-	v := &verifier{ctx: ctx, dir: dir, trust: t, sum: &Summary{}, states: map[string]*intoto.Verified{}}
+	v := &verifier{ctx: ctx, dir: dir, trust: t, sum: &Summary{Dir: dir}, states: map[string]*intoto.Verified{}}
 	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.source, v.sbom, v.link, v.tests, v.reproduced, v.sfr} {
 		if err := step(); err != nil {
 			return v.sum, err
@@ -593,15 +594,19 @@ func (v *verifier) sfr() error {
 			return fail(link, ErrMissing, "%v", err)
 		}
 		var got *sfr.Verified
+		var firstErr error
 		signers := 0
 		for _, k := range v.trust.sfrKeys {
-			if vr, err := sfr.Verify(data, k); err == nil {
+			vr, err := sfr.Verify(data, k.pub, sfr.WithKeyID(k.kid))
+			if err == nil {
 				got = vr
 				signers++
+			} else if firstErr == nil || errors.Is(err, sfr.ErrKeyID) {
+				firstErr = err
 			}
 		}
 		if signers < v.trust.sfrThreshold() {
-			return fail(link, ErrSignature, "%d of %d required SRP keys verify it", signers, v.trust.sfrThreshold())
+			return fail(link, ErrSignature, "%d of %d required SRP keys verify it (%v)", signers, v.trust.sfrThreshold(), firstErr)
 		}
 		d := sfr.Digests{}
 		if d.SHA384, err = hexBytes(v.m.Subject.Digest["sha384"]); err != nil {
@@ -613,8 +618,16 @@ func (v *verifier) sfr() error {
 		if err := sfr.CheckDigests(got.Report, d); err != nil {
 			return fail(link, ErrSubject, "%v", err)
 		}
+		// The reviewed source is the built source: repo_tag names the
+		// commit the manifest, the provenance and the binary record.
+		if v.m.SourceCommit != "" && !strings.EqualFold(got.Report.Device.RepoTag, v.m.SourceCommit) {
+			if got.Report.Device.RepoTag == "" {
+				return fail(link, ErrCrossCheck, "the report names no repo_tag; the binary was built from commit %s", v.m.SourceCommit)
+			}
+			return fail(link, ErrCrossCheck, "repo_tag %q, the binary was built from commit %s", got.Report.Device.RepoTag, v.m.SourceCommit)
+		}
 		v.sum.SFR = got
-		v.ok(ChainSFR, link, "signed by %d pinned SRP key(s); firmware digest is %s", signers, v.m.Subject.Path)
+		v.ok(ChainSFR, link, "signed by %d pinned SRP key(s); firmware digest is %s; repo_tag is the source commit", signers, v.m.Subject.Path)
 	}
 	return nil
 }
@@ -622,7 +635,11 @@ func (v *verifier) sfr() error {
 // WriteReport writes the human report of a verification.
 func WriteReport(w io.Writer, s *Summary, verr error) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "evidence for %s (sha384 %s)\n", s.Subject.Path, s.Subject.Digest["sha384"])
+	if s.Subject.Path == "" {
+		fmt.Fprintf(&b, "evidence in %s: no verified manifest names a binary\n", s.Dir)
+	} else {
+		fmt.Fprintf(&b, "evidence for %s (sha384 %s)\n", s.Subject.Path, s.Subject.Digest["sha384"])
+	}
 	if s.SourceCommit != "" {
 		fmt.Fprintf(&b, "source commit %s\n", s.SourceCommit)
 	}

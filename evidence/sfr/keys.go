@@ -215,6 +215,9 @@ var (
 	ErrAlgorithm = errors.New("sfr: algorithm not allowed")
 	// ErrSignature reports a signature that does not verify.
 	ErrSignature = errors.New("sfr: signature does not verify")
+	// ErrKeyID reports a COSE kid outside the signature that is not the
+	// kid the key is pinned under.
+	ErrKeyID = errors.New("sfr: unauthenticated kid is not the pinned kid")
 	// ErrMalformed reports input that is not a well-formed report, JWS,
 	// COSE message or CoRIM.
 	ErrMalformed = errors.New("sfr: malformed")
