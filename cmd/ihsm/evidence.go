@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"flag"
 	"fmt"
 	"io"
@@ -10,8 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/openihsm/openihsm/evidence/dsse"
-	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/keys"
 	"github.com/openihsm/openihsm/evidence/release"
 )
@@ -140,7 +139,7 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	fs := evidenceFlags("verify", stderr)
 	trustPath := fs.String("trust", "", "trust `FILE` (YAML)")
-	outDir := fs.String("out-dir", "", "where to write vsa.intoto.json and report.txt (default DIR/verification)")
+	outDir := fs.String("out-dir", "", "where to write report.txt, checks.json and the VSA (vsa.intoto.json, or vsa.dsse.json with --key) (default DIR/verification)")
 	keyPath := fs.String("key", "", "sign the verification summary with `KEY`")
 	device := fs.String("device", "", "also check the firmware a running device at `TARGET` attests (unix:///path.sock, tcp://host:port)")
 	pos, err := parseArgs(fs, args)
@@ -166,59 +165,21 @@ func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *outDir == "" {
-		*outDir = filepath.Join(dir, "verification")
+		*outDir = filepath.Join(dir, release.VerificationDir)
 	}
-	if err := writeVerification(ctx, *outDir, *keyPath, sum, trust, verr); err != nil {
+	var key crypto.Signer
+	if *keyPath != "" {
+		k, err := keys.LoadPrivate(*keyPath, keys.PasswordFromEnv())
+		if err != nil {
+			return err
+		}
+		key = k
+	}
+	if err := release.WriteVerification(ctx, *outDir, sum, trust, verr, key, time.Now()); err != nil {
 		return err
 	}
 	if verr != nil {
 		return fmt.Errorf("verification failed: %w", verr)
 	}
 	return nil
-}
-
-func writeVerification(ctx context.Context, outDir, keyPath string, sum *release.Summary, trust *release.Trust, verr error) error {
-	if len(sum.Subject.Digest) == 0 {
-		return nil // nothing verified to summarise
-	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(outDir, "report.txt"))
-	if err != nil {
-		return err
-	}
-	if err := release.WriteReport(f, sum, verr); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := release.WriteDeviceEvidence(outDir, sum.Device); err != nil {
-		return err
-	}
-	st, err := release.VSA(sum, trust, verr, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	var data []byte
-	if keyPath != "" {
-		k, err := keys.LoadPrivate(keyPath, keys.PasswordFromEnv())
-		if err != nil {
-			return err
-		}
-		env, err := intoto.Sign(ctx, st, k)
-		if err != nil {
-			return err
-		}
-		if data, err = dsse.Marshal(env); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(outDir, "vsa.dsse.json"), data, 0o644)
-	}
-	if data, err = intoto.Marshal(st); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(outDir, "vsa.intoto.json"), data, 0o644)
 }

@@ -2,12 +2,14 @@ package main
 
 import (
 	"crypto/sha512"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/openihsm/openihsm/evidence/release"
 	"github.com/openihsm/openihsm/reference-impl/refhsm"
 )
 
@@ -33,9 +35,18 @@ func TestEvidenceCLI(t *testing.T) {
 	if code, stdout, stderr := ihsm(t, "evidence", "verify", out, "--trust", trust); code != 0 || !strings.Contains(stdout, "result: PASSED") {
 		t.Fatalf("verify: %d %s %s", code, stdout, stderr)
 	}
-	for _, f := range []string{"verification/report.txt", "verification/vsa.intoto.json"} {
+	for _, f := range []string{"verification/report.txt", "verification/vsa.intoto.json", "verification/checks.json"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("verify did not write %s", f)
+		}
+	}
+	checks := readChecks(t, out)
+	if checks.Result != "PASSED" || checks.Subject == nil || checks.Subject.Path != "bin/hello" || checks.Failure != nil || len(checks.Checks) < 8 {
+		t.Fatalf("checks.json of a passing verification: %+v", checks)
+	}
+	for _, c := range checks.Checks {
+		if c.Chain == "" {
+			t.Errorf("check %q names no chain link", c.Link)
 		}
 	}
 	sbomPath := filepath.Join(out, "sbom.spdx.json")
@@ -59,6 +70,9 @@ func TestEvidenceCLI(t *testing.T) {
 	code, stdout, stderr = ihsm(t, "evidence", "verify", out, "--trust", trust)
 	if code != 1 || !strings.Contains(stderr, "file sbom.spdx.json") || !strings.Contains(stdout, "result: FAILED") {
 		t.Fatalf("tampered verify: %d %q %q", code, stdout, stderr)
+	}
+	if c := readChecks(t, out); c.Result != "FAILED" || c.Failure == nil || c.Failure.Link != "file sbom.spdx.json" || c.Failure.Chain != release.ChainSubject {
+		t.Fatalf("checks.json of a failed verification: %+v", c)
 	}
 	if code, _, _ := ihsm(t, "evidence", "verify", out); code != 2 {
 		t.Fatalf("verify without --trust: exit %d, want 2", code)
@@ -115,6 +129,9 @@ func TestEvidenceVerifyDevice(t *testing.T) {
 			t.Errorf("verify --device did not keep %s", f)
 		}
 	}
+	if c := readChecks(t, out); c.Device == nil || c.Device.Measurement != fmt.Sprintf("sha384:%x", sha512.Sum384(bin)) || c.Checks[len(c.Checks)-1].Chain != release.ChainDevice {
+		t.Fatalf("checks.json after verify --device: %+v", c)
+	}
 
 	code, stdout, stderr = ihsm(t, "evidence", "verify", out, "--trust", plain, "--device", other.Targets()[0])
 	if code != 1 || !strings.Contains(stderr, "device "+other.Targets()[0]) || !strings.Contains(stdout, "result: FAILED") {
@@ -137,4 +154,17 @@ func TestEvidenceVerifyDevice(t *testing.T) {
 	if code, _, stderr := ihsm(t, "evidence", "verify", out, "--trust", plain, "--device", "unix://"+filepath.Join(dir, "absent.sock")); code != 1 || !strings.Contains(stderr, "device unix://") {
 		t.Fatalf("verify --device of an absent device: %d %s", code, stderr)
 	}
+}
+
+func readChecks(t *testing.T, dir string) release.Checks {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, "verification", "checks.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c release.Checks
+	if err := json.Unmarshal(data, &c); err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
