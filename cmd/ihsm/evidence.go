@@ -20,7 +20,8 @@ const evidenceUsage = `usage:
   ihsm evidence build  --out DIR --key KEY [--source DIR] [--package ./cmd/ihsm]
                        [--conformance-report FILE --transcript FILE]
                        [--unit-tests-json FILE] [--sfr FILE] [--source-repo URL]
-                       [--source-date-epoch N] [--fresh-cache=true] [--allow-dirty]
+                       [--source-date-epoch N] [--fresh-cache=true] [--vcs auto|on|off]
+                       [--allow-dirty]
   ihsm evidence verify DIR --trust TRUST.yaml [--device TARGET]
                        [--out-dir DIR/verification] [--key KEY]
 
@@ -106,6 +107,7 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.SourceRepo, "source-repo", "", "repository URL recorded in the provenance")
 	fs.Int64Var(&o.SourceDateEpoch, "source-date-epoch", -1, "SOURCE_DATE_EPOCH (default: $SOURCE_DATE_EPOCH, else HEAD's commit time)")
 	fs.BoolVar(&o.FreshCache, "fresh-cache", true, "rebuild the second time with an empty build cache")
+	fs.StringVar(&o.VCS, "vcs", "auto", "stamp the commit into the binary: auto (in a git work tree that is not a linked worktree), on or off")
 	fs.BoolVar(&o.AllowModified, "allow-dirty", false, "build a git work tree with uncommitted changes (recorded; verify refuses it unless the trust file allows it)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {

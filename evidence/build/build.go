@@ -25,7 +25,7 @@ const DefaultPackage = "./cmd/ihsm"
 
 // VCS stamping modes.
 const (
-	VCSAuto = "auto" // stamp when Dir is inside a git work tree
+	VCSAuto = "auto" // stamp when Dir is inside a git work tree that is not a linked worktree
 	VCSOn   = "on"
 	VCSOff  = "off"
 )
@@ -118,12 +118,19 @@ func Build(ctx context.Context, o Options) (Result, error) {
 			return r, fmt.Errorf("%w: %s at %s (git status --porcelain lists %d paths)", ErrModified, dir, r.Commit, len(strings.Split(st, "\n")))
 		}
 	}
+	// cmd/go takes only a .git directory for a repository root: in a
+	// linked worktree (.git is a file) it stamps nothing, or the commit
+	// of an enclosing repository, so such a tree is built unstamped.
+	linked := inGit && linkedWorktree(ctx, dir)
 	switch o.VCS {
 	case "", VCSAuto:
-		r.VCSStamped = inGit
+		r.VCSStamped = inGit && !linked
 	case VCSOn:
 		if !inGit {
 			return r, fmt.Errorf("build: VCS stamping requested but %s is not in a git work tree", dir)
+		}
+		if linked {
+			return r, fmt.Errorf("build: VCS stamping requested but %s is a linked git worktree, which cmd/go does not stamp", dir)
 		}
 		r.VCSStamped = true
 	case VCSOff:
@@ -213,6 +220,14 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		r.Modified = vcs.Modified
 	}
 	return r, nil
+}
+
+// linkedWorktree reports whether dir is in a linked git worktree (its git
+// directory is not the repository's common one).
+func linkedWorktree(ctx context.Context, dir string) bool {
+	gitDir, err1 := git(ctx, dir, "rev-parse", "--path-format=absolute", "--git-dir")
+	common, err2 := git(ctx, dir, "rev-parse", "--path-format=absolute", "--git-common-dir")
+	return err1 == nil && err2 == nil && filepath.Clean(gitDir) != filepath.Clean(common)
 }
 
 // ErrModified is returned for a source tree with uncommitted changes.

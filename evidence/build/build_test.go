@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/openihsm/openihsm/evidence/intoto"
@@ -183,5 +184,36 @@ func TestBuildRelativeOutDir(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "rel")); err == nil {
 		t.Fatal("the build wrote into the source tree")
+	}
+}
+
+// TestBuildLinkedWorktree: a linked worktree is built unstamped in auto
+// mode (cmd/go would stamp nothing or an enclosing repository's commit),
+// and refused in on mode; the commit is still known.
+func TestBuildLinkedWorktree(t *testing.T) {
+	dir := gitModule(t)
+	wt := filepath.Join(t.TempDir(), "wt")
+	cmd := exec.Command("git", "worktree", "add", "-q", "--detach", wt)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("git worktree add: %v\n%s", err, out)
+	}
+	ctx := context.Background()
+	r, err := Build(ctx, Options{Dir: wt, Package: ".", Name: "tree", OutDir: t.TempDir(), SourceDateEpoch: 1700000000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.VCSStamped || r.Commit == "" || !strings.Contains(strings.Join(r.Args, " "), "-buildvcs=false") {
+		t.Fatalf("linked worktree: stamped %v, commit %q, args %v", r.VCSStamped, r.Commit, r.Args)
+	}
+	clone, err := Build(ctx, Options{Dir: dir, Package: ".", Name: "tree", OutDir: t.TempDir(), SourceDateEpoch: 1700000000, VCS: VCSOff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if clone.Digests["sha384"] != r.Digests["sha384"] {
+		t.Error("an unstamped build of the main work tree differs from the linked worktree's")
+	}
+	if _, err := Build(ctx, Options{Dir: wt, Package: ".", Name: "tree", OutDir: t.TempDir(), SourceDateEpoch: 1700000000, VCS: VCSOn}); err == nil {
+		t.Error("VCS stamping of a linked worktree accepted")
 	}
 }
