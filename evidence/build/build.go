@@ -63,6 +63,7 @@ type Result struct {
 	Args            []string          // the go command line (both builds)
 	Env             []string          // variables set for the builds
 	GoVersion       string            // `go env GOVERSION`
+	GOOS, GOARCH    string            // the target platform (`go env`)
 	SourceDateEpoch int64
 	Commit          string // git HEAD when in a work tree
 	// Modified reports uncommitted changes in the work tree: the binary's
@@ -150,9 +151,14 @@ func Build(ctx context.Context, o Options) (Result, error) {
 			return r, fmt.Errorf("build: commit time %q: %w", ct, err)
 		}
 	}
-	r.GoVersion, err = goOutput(ctx, dir, "env", "GOVERSION")
+	goEnv, err := goOutput(ctx, dir, "env", "GOVERSION", "GOOS", "GOARCH")
 	if err != nil {
 		return r, err
+	}
+	if f := strings.Split(goEnv, "\n"); len(f) == 3 {
+		r.GoVersion, r.GOOS, r.GOARCH = f[0], f[1], f[2]
+	} else {
+		return r, fmt.Errorf("build: go env printed %q", goEnv)
 	}
 	r.Env = []string{"CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "SOURCE_DATE_EPOCH=" + strconv.FormatInt(r.SourceDateEpoch, 10)}
 	r.Args = []string{"go", "build", "-trimpath", "-buildvcs=" + strconv.FormatBool(r.VCSStamped), "-ldflags=-buildid=", "-o", "<out>/" + o.Name, o.Package}

@@ -244,8 +244,11 @@ func Provenance(o ProvenanceOptions) (*slsav1.Provenance, error) {
 		return nil, fmt.Errorf("%w: internalParameters: %v", ErrInvalid, err)
 	}
 	deps := append([]*ResourceDescriptor(nil), o.ResolvedDependencies...)
-	if o.SourceRepo != "" && o.SourceCommit != "" {
+	switch {
+	case o.SourceRepo != "" && o.SourceCommit != "":
 		deps = append([]*ResourceDescriptor{{Uri: "git+" + o.SourceRepo, Digest: map[string]string{"gitCommit": o.SourceCommit}}}, deps...)
+	case o.SourceCommit != "":
+		deps = append([]*ResourceDescriptor{{Name: "source", Digest: map[string]string{"gitCommit": o.SourceCommit}}}, deps...)
 	}
 	md := &slsav1.BuildMetadata{InvocationId: o.InvocationID}
 	if !o.Started.IsZero() {

@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
@@ -139,7 +138,6 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 	binRel := "bin/" + filepath.Base(res.Binary)
 	subject := &intoto.ResourceDescriptor{Name: path.Base(binRel), Digest: res.Digests}
 	m := &Manifest{Version: ManifestVersion, Subject: File{Path: binRel, Role: RoleBinary, Digest: res.Digests}, SourceCommit: res.Commit, SourceModified: res.Modified}
-	sde := time.Unix(res.SourceDateEpoch, 0).UTC()
 
 	// SBOM from the binary itself.
 	doc, err := sbom.FromFile(res.Binary, sbom.Options{SourceDateEpoch: strconv.FormatInt(res.SourceDateEpoch, 10)})
@@ -168,11 +166,11 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		Target:       packageOr(o.Package),
 		Toolchain:    res.GoVersion,
 		Flags:        flags,
-		Environment:  envMap(res.Env),
+		Environment:  envMap(append([]string{"GOOS=" + res.GOOS, "GOARCH=" + res.GOARCH}, res.Env...)),
 		BuilderID:    BuilderID,
 		InvocationID: "sha256:" + res.Digests["sha256"],
-		Started:      sde,
-		Finished:     sde,
+		Started:      res.Started,
+		Finished:     res.Finished,
 		Byproducts:   []*intoto.ResourceDescriptor{{Name: sbomFile.Path, Digest: sbomFile.Digest, MediaType: "application/spdx+json"}},
 	})
 	if err != nil {
