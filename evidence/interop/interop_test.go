@@ -140,6 +140,52 @@ func TestCosignVerifiesOurs(t *testing.T) {
 	}
 }
 
+// TestCosignLargeBlob: cosign reads at most 128 MiB of a blob by default,
+// and the reference HSM binary is larger; the two forms docs/auditor.md
+// gives (COSIGN_MAX_ATTACHMENT_SIZE, or --digest instead of the blob)
+// verify our attestation of such a blob.
+func TestCosignLargeBlob(t *testing.T) {
+	e := setup(t)
+	blob := filepath.Join(e.dir, "large.bin")
+	data := make([]byte, 129<<20)
+	copy(data, "reference HSM firmware larger than cosign's default limit")
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := intoto.BytesSubject("large.bin", data)
+	tr, _ := intoto.TestResult(intoto.Passed, []*intoto.ResourceDescriptor{intoto.BytesSubject("report.json", []byte("{}"))}, "", []string{"all"}, nil, nil)
+	st, err := intoto.New([]*intoto.ResourceDescriptor{sub}, intoto.PredicateTestResult, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := filepath.Join(e.dir, "ours")
+	priv, err := keys.WriteKeyPair(prefix, nil, []byte{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := intoto.Sign(context.Background(), st, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envData, _ := dsse.Marshal(env)
+	sig := filepath.Join(e.dir, "large.dsse.json")
+	os.WriteFile(sig, envData, 0o644)
+	args := verifyArgs(prefix+".pub", intoto.PredicateTestResult, sig, blob)
+	if out, err := e.run(args...); err == nil {
+		t.Fatalf("cosign read a blob over its default limit; the docs need not mention it:\n%s", out)
+	}
+	saved := e.vars
+	e.vars = append(e.vars, "COSIGN_MAX_ATTACHMENT_SIZE=1GiB")
+	if out, err := e.run(args...); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Fatalf("with COSIGN_MAX_ATTACHMENT_SIZE: %v\n%s", err, out)
+	}
+	e.vars = saved
+	byDigest := append(args[:len(args)-1:len(args)-1], "--digest", sub.Digest["sha256"], "--digestAlg", "sha256")
+	if out, err := e.run(byDigest...); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Fatalf("with --digest: %v\n%s", err, out)
+	}
+}
+
 // TestCosignVerifiesOurEvidence runs the auditor's cosign command over
 // every attestation of a real evidence directory.
 func TestCosignVerifiesOurEvidence(t *testing.T) {
