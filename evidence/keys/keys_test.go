@@ -111,7 +111,7 @@ func TestPlainPKCS8AndRejections(t *testing.T) {
 	}
 	// cosign import-key-pair encrypts RSA keys in the same format:
 	// ParseSigner opens them, ParsePrivate refuses them for DSSE.
-	enc, err := encrypted.Encrypt(der, []byte("pw"))
+	enc, err := encrypted.EncryptWithCustomKDFParameters(der, []byte("pw"), encrypted.Legacy)
 	if err != nil {
 		t.Fatal(err)
 	}
