@@ -38,6 +38,12 @@ bench:
 mutants:
 	$(GO) run -tags ihsmfaults ./cmd/ihsm mutants --out $(OUT)/mutants
 
+# The evidence tools against the real cosign v2 CLI, built from the Go
+# module proxy (not a dependency of this module): cosign verifies our
+# attestations with our public key, and we verify cosign's.
+interop:
+	OPENIHSM_INTEROP=1 $(GO) test -count=1 -v -timeout 30m ./evidence/interop
+
 # One minute of each fuzz target of outside input.
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRoundTrip -fuzztime 60s ./spec/wire

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"flag"
 	"fmt"
 	"io"
@@ -10,8 +11,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/openihsm/openihsm/evidence/dsse"
-	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/keys"
 	"github.com/openihsm/openihsm/evidence/release"
 )
@@ -19,10 +18,12 @@ import (
 const evidenceUsage = `usage:
   ihsm evidence keygen --out PREFIX [--curve P-384|P-256|P-521]
   ihsm evidence build  --out DIR --key KEY [--source DIR] [--package ./cmd/ihsm]
-                       [--conformance-report FILE [--transcript FILE]]
+                       [--conformance-report FILE --transcript FILE]
                        [--unit-tests-json FILE] [--sfr FILE] [--source-repo URL]
-                       [--source-date-epoch N] [--fresh-cache=true]
-  ihsm evidence verify DIR --trust TRUST.yaml [--out-dir DIR/verification] [--key KEY]
+                       [--source-date-epoch N] [--fresh-cache=true] [--vcs auto|on|off]
+                       [--allow-dirty]
+  ihsm evidence verify DIR --trust TRUST.yaml [--device TARGET]
+                       [--out-dir DIR/verification] [--key KEY]
 
 keygen writes PREFIX.key (cosign's encrypted key format; password from
 COSIGN_PASSWORD, empty allowed) and PREFIX.pub. build builds the reference
@@ -30,7 +31,9 @@ HSM binary twice reproducibly and writes the signed evidence into DIR:
 SBOM, SLSA provenance, SPDX and test-result attestations, the build link and a
 signed manifest. verify checks DIR offline against the trust file, prints a
 report, writes a SLSA verification summary (signed when --key is given) and
-exits non-zero naming the first broken link.
+exits non-zero naming the first broken link. With --device (unix:///path.sock
+or tcp://host:port) it then asks that running device for a fresh signed
+attestation and checks that its firmware measurement is the verified binary.
 `
 
 func runEvidence(args []string, stdout, stderr io.Writer) error {
@@ -97,13 +100,15 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&keyPath, "key", "", "signing `KEY` (cosign encrypted or PKCS#8 PEM)")
 	fs.StringVar(&o.Source, "source", ".", "module root to build")
 	fs.StringVar(&o.Package, "package", "", "package to build (default ./cmd/ihsm)")
-	fs.StringVar(&o.ConformanceReport, "conformance-report", "", "conformance-report.json of a run against this binary")
-	fs.StringVar(&o.Transcript, "transcript", "", "the run's transcript")
-	fs.StringVar(&o.UnitTestsJSON, "unit-tests-json", "", "`go test -json` output of the unit tests")
+	fs.StringVar(&o.ConformanceReport, "conformance-report", "", "conformance-report.json of a run against this binary (its firmware_measurement must be the binary's)")
+	fs.StringVar(&o.Transcript, "transcript", "", "the run's transcript.jsonl (its hash chain must end in the report's digest)")
+	fs.StringVar(&o.UnitTestsJSON, "unit-tests-json", "", "`go test -json` output covering every package the binary is built from")
 	fs.StringVar(&o.SFR, "sfr", "", "signed OCP SAFE short-form report of this binary")
 	fs.StringVar(&o.SourceRepo, "source-repo", "", "repository URL recorded in the provenance")
 	fs.Int64Var(&o.SourceDateEpoch, "source-date-epoch", -1, "SOURCE_DATE_EPOCH (default: $SOURCE_DATE_EPOCH, else HEAD's commit time)")
 	fs.BoolVar(&o.FreshCache, "fresh-cache", true, "rebuild the second time with an empty build cache")
+	fs.StringVar(&o.VCS, "vcs", "auto", "stamp the commit into the binary: auto (in a git work tree that is not a linked worktree), on or off")
+	fs.BoolVar(&o.AllowModified, "allow-dirty", false, "build a git work tree with uncommitted changes (recorded; verify refuses it unless the trust file allows it)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -136,8 +141,9 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	fs := evidenceFlags("verify", stderr)
 	trustPath := fs.String("trust", "", "trust `FILE` (YAML)")
-	outDir := fs.String("out-dir", "", "where to write vsa.intoto.json and report.txt (default DIR/verification)")
+	outDir := fs.String("out-dir", "", "where to write report.txt, checks.json and the VSA (vsa.intoto.json, or vsa.dsse.json with --key) (default DIR/verification)")
 	keyPath := fs.String("key", "", "sign the verification summary with `KEY`")
+	device := fs.String("device", "", "also check the firmware a running device at `TARGET` attests (unix:///path.sock, tcp://host:port)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
@@ -152,60 +158,30 @@ func evidenceVerify(args []string, stdout, stderr io.Writer) error {
 	}
 	ctx := context.Background()
 	sum, verr := release.Verify(ctx, dir, trust)
+	if verr == nil && *device != "" {
+		dctx, cancel := context.WithTimeout(ctx, time.Minute)
+		verr = release.VerifyDevice(dctx, sum, trust, *device)
+		cancel()
+	}
 	if err := release.WriteReport(stdout, sum, verr); err != nil {
 		return err
 	}
 	if *outDir == "" {
-		*outDir = filepath.Join(dir, "verification")
+		*outDir = filepath.Join(dir, release.VerificationDir)
 	}
-	if err := writeVerification(ctx, *outDir, *keyPath, sum, trust, verr); err != nil {
+	var key crypto.Signer
+	if *keyPath != "" {
+		k, err := keys.LoadPrivate(*keyPath, keys.PasswordFromEnv())
+		if err != nil {
+			return err
+		}
+		key = k
+	}
+	if err := release.WriteVerification(ctx, *outDir, sum, trust, verr, key, time.Now()); err != nil {
 		return err
 	}
 	if verr != nil {
 		return fmt.Errorf("verification failed: %w", verr)
 	}
 	return nil
-}
-
-func writeVerification(ctx context.Context, outDir, keyPath string, sum *release.Summary, trust *release.Trust, verr error) error {
-	if len(sum.Subject.Digest) == 0 {
-		return nil // nothing verified to summarise
-	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return err
-	}
-	f, err := os.Create(filepath.Join(outDir, "report.txt"))
-	if err != nil {
-		return err
-	}
-	if err := release.WriteReport(f, sum, verr); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	st, err := release.VSA(sum, trust, verr, time.Now().UTC())
-	if err != nil {
-		return err
-	}
-	var data []byte
-	if keyPath != "" {
-		k, err := keys.LoadPrivate(keyPath, keys.PasswordFromEnv())
-		if err != nil {
-			return err
-		}
-		env, err := intoto.Sign(ctx, st, k)
-		if err != nil {
-			return err
-		}
-		if data, err = dsse.Marshal(env); err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(outDir, "vsa.dsse.json"), data, 0o644)
-	}
-	if data, err = intoto.Marshal(st); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(outDir, "vsa.intoto.json"), data, 0o644)
 }

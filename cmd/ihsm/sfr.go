@@ -11,6 +11,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/openihsm/openihsm/evidence/build"
+	"github.com/openihsm/openihsm/evidence/keys"
 	"github.com/openihsm/openihsm/evidence/sfr"
 )
 
@@ -28,15 +31,17 @@ const sfrUsage = `usage:
                   [--scope 1] [--report-version 1.0] [--methodology whitebox]
                   [--cvss-version 3.1] [--category C] [--framework-version 2.0]
                   --format corim|json --out FILE
-  ihsm sfr sign   --key KEY.pem --in FILE --format corim|jws [--kid KID] --out FILE
-  ihsm sfr verify --key PUB.pem [--fw BINARY] FILE
+  ihsm sfr sign   --key KEY --in FILE --format corim|jws [--kid KID] --out FILE
+  ihsm sfr verify --key PUB.pem [--kid KID] [--fw BINARY] FILE
   ihsm sfr lint   FILE
 
 Short-form reports of the OCP SAFE program: the legacy JSON signed as a
 compact JWS (ES384, ES512, PS384, PS512), or a CoRIM with the OCP SAFE SFR
 profile signed as COSE (framework 2.0). verify reads both, including the
 multi-signer COSE_Sign of published reports; the key alone fixes the
-algorithm.
+algorithm. A COSE kid outside the signature must be the key's pinned kid
+(--kid, by default the key file's name, as the OCP SAFE repository names
+reviewer keys), so that no bit of a report can change unnoticed.
 `
 
 func runSFR(args []string, stdout, stderr io.Writer) error {
@@ -104,7 +109,7 @@ func sfrCreate(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&r.Device.Product, "product", "", "device product")
 	fs.StringVar(&r.Device.Category, "category", "", "device category (legacy JSON only)")
 	fs.StringVar(&r.Device.FWVersion, "fw-version", "", "firmware version")
-	fs.StringVar(&r.Device.RepoTag, "repo-tag", "", "source commit or tag reviewed")
+	fs.StringVar(&r.Device.RepoTag, "repo-tag", "", "source commit or tag reviewed (default: the commit a Go --fw-file records, else the git HEAD of --manifest)")
 	fs.StringVar(&fwFile, "fw-file", "", "firmware binary to hash (SHA-384 and SHA-512)")
 	fs.StringVar(&manifest, "manifest", "", "source directory, or a file listing source files one per line")
 	fs.StringVar(&issues, "issues", "", "YAML list of issues {title, cvss_score, cvss_vector, cwe, description, cve}")
@@ -158,6 +163,10 @@ func sfrCreate(args []string, stdout, stderr io.Writer) error {
 		}
 		r.Device.FWHashSHA384, r.Device.FWHashSHA512 = hex.EncodeToString(d.SHA384), hex.EncodeToString(d.SHA512)
 	}
+	repoNote := ""
+	if r.Device.RepoTag == "" {
+		r.Device.RepoTag, repoNote = defaultRepoTag(fwFile, manifest, stderr)
+	}
 	r.Audit.Issues = []sfr.Issue{}
 	if issues != "" {
 		list, err := readIssues(issues)
@@ -183,7 +192,35 @@ func sfrCreate(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s, fw_hash_sha2_384 %s)\n", out, format, r.Device.FWHashSHA384)
+	if repoNote != "" {
+		fmt.Fprintf(stdout, "repo_tag %s (%s)\n", r.Device.RepoTag, repoNote)
+	}
 	return nil
+}
+
+// defaultRepoTag finds the source commit of the reviewed firmware: the
+// vcs.revision a Go binary records, else the git HEAD of the source
+// manifest's tree. It returns "" when there is none.
+func defaultRepoTag(fwFile, manifest string, stderr io.Writer) (tag, note string) {
+	if fwFile != "" {
+		if v, err := build.ReadVCS(fwFile); err == nil && v.Revision != "" {
+			if v.Modified {
+				fmt.Fprintf(stderr, "warning: %s was built with uncommitted changes on top of %s\n", fwFile, v.Revision)
+			}
+			return v.Revision, "from the firmware's Go build information"
+		}
+	}
+	if manifest != "" {
+		dir := manifest
+		if st, err := os.Stat(manifest); err == nil && !st.IsDir() {
+			dir = filepath.Dir(manifest)
+		}
+		out, err := exec.Command("git", "-C", dir, "rev-parse", "HEAD").Output()
+		if head := strings.TrimSpace(string(out)); err == nil && head != "" {
+			return head, "the git HEAD of " + dir
+		}
+	}
+	return "", ""
 }
 
 // defaultDate is the day of SOURCE_DATE_EPOCH when set, so that a
@@ -286,7 +323,7 @@ func readIssues(path string) ([]sfr.Issue, error) {
 func sfrSign(args []string, stdout, stderr io.Writer) error {
 	fs := sfrFlags("sign", stderr)
 	var keyPath, in, format, kid, out string
-	fs.StringVar(&keyPath, "key", "", "PEM private key: PKCS#8, SEC 1 or PKCS#1; EC P-384, P-521 or RSA 3072/4096")
+	fs.StringVar(&keyPath, "key", "", "private key: cosign's encrypted format (ihsm evidence keygen; password from COSIGN_PASSWORD), or PEM PKCS#8, SEC 1 or PKCS#1; EC P-384, P-521 or RSA 3072/4096")
 	fs.StringVar(&in, "in", "", "unsigned report: JSON or CoRIM")
 	fs.StringVar(&format, "format", "corim", "corim (COSE_Sign1) or jws")
 	fs.StringVar(&kid, "kid", "", "key id for the header (default: the key file's name)")
@@ -307,12 +344,12 @@ func sfrSign(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	key, err := sfr.ParsePrivateKeyPEM(keyPEM)
+	key, err := sfr.ParsePrivateKey(keyPEM, keys.PasswordFromEnv())
 	if err != nil {
 		return err
 	}
 	if kid == "" {
-		kid = strings.TrimSuffix(filepath.Base(keyPath), filepath.Ext(keyPath))
+		kid = sfr.DefaultKeyID(keyPath)
 	}
 	data, err := os.ReadFile(in)
 	if err != nil {
@@ -355,15 +392,19 @@ func sfrSign(args []string, stdout, stderr io.Writer) error {
 
 func sfrVerify(args []string, stdout, stderr io.Writer) error {
 	fs := sfrFlags("verify", stderr)
-	var keyPath, fw string
+	var keyPath, fw, kid string
 	fs.StringVar(&keyPath, "key", "", "the reviewer's PEM public key")
 	fs.StringVar(&fw, "fw", "", "firmware binary whose digests must match the report")
+	fs.StringVar(&kid, "kid", "", "the kid the key is published under, which an unprotected COSE kid must be (default: the key file's name without extension)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 || keyPath == "" {
 		return usageError(stderr, "verify needs --key and one FILE")
+	}
+	if kid == "" {
+		kid = sfr.DefaultKeyID(keyPath)
 	}
 	pub, err := loadPublicKey(keyPath)
 	if err != nil {
@@ -373,12 +414,24 @@ func sfrVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	v, err := sfr.Verify(data, pub)
+	v, err := sfr.Verify(data, pub, sfr.WithKeyID(kid))
 	if err != nil {
 		return fmt.Errorf("%s: %w", pos[0], err)
 	}
 	r := v.Report
-	fmt.Fprintf(stdout, "verified: %s, %s, kid %q\n", v.Form, v.Algorithm, v.KeyID)
+	if fw != "" {
+		if err := sfr.CheckFirmwareFile(r, fw); err != nil {
+			return fmt.Errorf("%s: %w", fw, err)
+		}
+	}
+	kidNote := "no kid"
+	switch {
+	case v.KeyID != "" && v.KeyIDProtected:
+		kidNote = fmt.Sprintf("kid %q (signed)", v.KeyID)
+	case v.KeyID != "":
+		kidNote = fmt.Sprintf("kid %q (unprotected, the pinned kid)", v.KeyID)
+	}
+	fmt.Fprintf(stdout, "verified: %s, %s, %s\n", v.Form, v.Algorithm, kidNote)
 	for _, kv := range [][2]string{
 		{"vendor", r.Device.Vendor}, {"product", r.Device.Product}, {"fw_version", r.Device.FWVersion},
 		{"fw_hash_sha2_384", r.Device.FWHashSHA384}, {"fw_hash_sha2_512", r.Device.FWHashSHA512},
@@ -394,9 +447,6 @@ func sfrVerify(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "lint: %s\n", p)
 	}
 	if fw != "" {
-		if err := sfr.CheckFirmwareFile(r, fw); err != nil {
-			return fmt.Errorf("%s: %w", fw, err)
-		}
 		fmt.Fprintf(stdout, "firmware %s matches the report\n", fw)
 	}
 	return nil

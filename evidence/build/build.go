@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -24,7 +25,7 @@ const DefaultPackage = "./cmd/ihsm"
 
 // VCS stamping modes.
 const (
-	VCSAuto = "auto" // stamp when Dir is inside a git work tree
+	VCSAuto = "auto" // stamp when Dir is inside a git work tree that is not a linked worktree
 	VCSOn   = "on"
 	VCSOff  = "off"
 )
@@ -45,6 +46,10 @@ type Options struct {
 	// FreshCache runs the second build with an empty GOCACHE, so that it
 	// compiles everything again instead of reusing the first build's work.
 	FreshCache bool
+	// AllowModified builds a git work tree that has uncommitted changes
+	// (git status --porcelain is not empty). Without it such a tree is
+	// refused: its binary records the commit but cannot be rebuilt from it.
+	AllowModified bool
 	// Stderr receives the go command's output; discarded when nil.
 	Stderr io.Writer
 }
@@ -58,8 +63,12 @@ type Result struct {
 	Args            []string          // the go command line (both builds)
 	Env             []string          // variables set for the builds
 	GoVersion       string            // `go env GOVERSION`
+	GOOS, GOARCH    string            // the target platform (`go env`)
 	SourceDateEpoch int64
 	Commit          string // git HEAD when in a work tree
+	// Modified reports uncommitted changes in the work tree: the binary's
+	// vcs.modified setting when it is stamped, else git status.
+	Modified bool
 	// VCSStamped reports whether the binary carries vcs.revision, read
 	// back from its build information: cmd/go does not stamp every git
 	// layout (a linked worktree, for one) even with -buildvcs=true.
@@ -83,7 +92,13 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		o.Package = DefaultPackage
 	}
 	if o.Name == "" {
-		o.Name = filepath.Base(strings.TrimSuffix(o.Package, "/"))
+		// go build names a command after the last element of its import
+		// path, which a relative package such as "." does not show.
+		ip, err := goOutput(ctx, dir, "list", "-f", "{{.ImportPath}}", o.Package)
+		if err != nil {
+			return r, err
+		}
+		o.Name = path.Base(ip)
 		if runtime.GOOS == "windows" {
 			o.Name += ".exe"
 		}
@@ -93,12 +108,30 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	}
 	r.Commit, _ = git(ctx, dir, "rev-parse", "HEAD")
 	inGit := r.Commit != ""
+	if inGit {
+		// cmd/go sets vcs.modified from the same command.
+		st, err := git(ctx, dir, "status", "--porcelain")
+		if err != nil {
+			return r, fmt.Errorf("build: git status: %w", err)
+		}
+		r.Modified = st != ""
+		if r.Modified && !o.AllowModified {
+			return r, fmt.Errorf("%w: %s at %s (git status --porcelain lists %d paths)", ErrModified, dir, r.Commit, len(strings.Split(st, "\n")))
+		}
+	}
+	// cmd/go takes only a .git directory for a repository root: in a
+	// linked worktree (.git is a file) it stamps nothing, or the commit
+	// of an enclosing repository, so such a tree is built unstamped.
+	linked := inGit && linkedWorktree(ctx, dir)
 	switch o.VCS {
 	case "", VCSAuto:
-		r.VCSStamped = inGit
+		r.VCSStamped = inGit && !linked
 	case VCSOn:
 		if !inGit {
 			return r, fmt.Errorf("build: VCS stamping requested but %s is not in a git work tree", dir)
+		}
+		if linked {
+			return r, fmt.Errorf("build: VCS stamping requested but %s is a linked git worktree, which cmd/go does not stamp", dir)
 		}
 		r.VCSStamped = true
 	case VCSOff:
@@ -118,9 +151,14 @@ func Build(ctx context.Context, o Options) (Result, error) {
 			return r, fmt.Errorf("build: commit time %q: %w", ct, err)
 		}
 	}
-	r.GoVersion, err = goOutput(ctx, dir, "env", "GOVERSION")
+	goEnv, err := goOutput(ctx, dir, "env", "GOVERSION", "GOOS", "GOARCH")
 	if err != nil {
 		return r, err
+	}
+	if f := strings.Split(goEnv, "\n"); len(f) == 3 {
+		r.GoVersion, r.GOOS, r.GOARCH = f[0], f[1], f[2]
+	} else {
+		return r, fmt.Errorf("build: go env printed %q", goEnv)
 	}
 	r.Env = []string{"CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "SOURCE_DATE_EPOCH=" + strconv.FormatInt(r.SourceDateEpoch, 10)}
 	r.Args = []string{"go", "build", "-trimpath", "-buildvcs=" + strconv.FormatBool(r.VCSStamped), "-ldflags=-buildid=", "-o", "<out>/" + o.Name, o.Package}
@@ -136,8 +174,15 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		if first, err = os.MkdirTemp("", "ihsm-build-"); err != nil {
 			return r, fmt.Errorf("build: %w", err)
 		}
-	} else if err := os.MkdirAll(first, 0o755); err != nil {
-		return r, fmt.Errorf("build: %w", err)
+	} else {
+		// go build runs in dir: a relative output directory is the
+		// caller's, not the source tree's.
+		if first, err = filepath.Abs(first); err != nil {
+			return r, fmt.Errorf("build: %w", err)
+		}
+		if err := os.MkdirAll(first, 0o755); err != nil {
+			return r, fmt.Errorf("build: %w", err)
+		}
 	}
 	second := filepath.Join(tmp, "second")
 	r.Started = time.Now().UTC()
@@ -163,29 +208,59 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	for k, v := range r.Digests {
 		r.Reproduced = r.Reproduced && r.SecondDigests[k] == v
 	}
-	stamped, err := stampedRevision(r.Binary)
+	vcs, err := ReadVCS(r.Binary)
 	if err != nil {
 		return r, err
 	}
-	if o.VCS == VCSOn && stamped != r.Commit {
-		return r, fmt.Errorf("build: VCS stamping requested but the binary records revision %q, not %s", stamped, r.Commit)
+	if o.VCS == VCSOn && vcs.Revision != r.Commit {
+		return r, fmt.Errorf("build: VCS stamping requested but the binary records revision %q, not %s", vcs.Revision, r.Commit)
 	}
-	r.VCSStamped = stamped != ""
+	r.VCSStamped = vcs.Revision != ""
+	if r.VCSStamped {
+		if vcs.Revision != r.Commit {
+			return r, fmt.Errorf("build: the binary records revision %s, git HEAD is %s (did HEAD move during the build?)", vcs.Revision, r.Commit)
+		}
+		if vcs.Modified && !r.Modified {
+			return r, fmt.Errorf("%w: the binary records vcs.modified=true (did the tree change during the build?)", ErrModified)
+		}
+		r.Modified = vcs.Modified
+	}
 	return r, nil
 }
 
-// stampedRevision is the vcs.revision setting of a Go binary, or "".
-func stampedRevision(path string) (string, error) {
+// linkedWorktree reports whether dir is in a linked git worktree (its git
+// directory is not the repository's common one).
+func linkedWorktree(ctx context.Context, dir string) bool {
+	gitDir, err1 := git(ctx, dir, "rev-parse", "--path-format=absolute", "--git-dir")
+	common, err2 := git(ctx, dir, "rev-parse", "--path-format=absolute", "--git-common-dir")
+	return err1 == nil && err2 == nil && filepath.Clean(gitDir) != filepath.Clean(common)
+}
+
+// ErrModified is returned for a source tree with uncommitted changes.
+var ErrModified = errors.New("build: the source tree has uncommitted changes; commit them, or allow a modified tree explicitly")
+
+// VCS is the version control information cmd/go stamps into a binary.
+type VCS struct {
+	Revision string // vcs.revision, "" when not stamped
+	Modified bool   // vcs.modified
+}
+
+// ReadVCS reads the vcs.revision and vcs.modified settings of a Go binary.
+func ReadVCS(path string) (VCS, error) {
+	var v VCS
 	bi, err := buildinfo.ReadFile(path)
 	if err != nil {
-		return "", fmt.Errorf("build: %w", err)
+		return v, fmt.Errorf("build: %w", err)
 	}
 	for _, s := range bi.Settings {
-		if s.Key == "vcs.revision" {
-			return s.Value, nil
+		switch s.Key {
+		case "vcs.revision":
+			v.Revision = s.Value
+		case "vcs.modified":
+			v.Modified = s.Value == "true"
 		}
 	}
-	return "", nil
+	return v, nil
 }
 
 func (r *Result) run(ctx context.Context, dir, out string, o Options, cache string) error {

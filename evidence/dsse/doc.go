@@ -9,10 +9,12 @@
 // bytes: verification hands back the signed bytes for the caller to parse,
 // never a re-serialised value.
 //
-// Signatures are ASN.1 DER ECDSA over the hash matching the curve (see
-// package keys), which is what cosign produces and expects
-// (`cosign verify-blob-attestation --signature-digest-algorithm` must name
-// that hash for keys other than P-256). The keyid is the SHA-256 of the
+// Signatures are ASN.1 DER ECDSA over the SHA-256 of the PAE (SignHash),
+// for every curve: that is what `cosign verify-blob-attestation --key
+// KEY.pub --insecure-ignore-tlog` checks without further flags. Verify also
+// accepts signatures over the curve's own hash (SHA-384 for P-384, SHA-512
+// for P-521), which cosign attest-blob writes for such keys and checks with
+// --signature-digest-algorithm. The keyid is the SHA-256 of the
 // signer's SubjectPublicKeyInfo; DSSE does not authenticate keyids, so a
 // verifier uses them only to pick a key and accepts signatures without one
 // (cosign writes an empty keyid).

@@ -38,51 +38,65 @@ func PAE(payloadType string, payload []byte) []byte {
 	return ssldsse.PAE(payloadType, payload)
 }
 
+// SignHash is the hash signers apply to the PAE, whatever the curve.
+// cosign verify-blob-attestation --key loads an ECDSA public key with
+// SHA-256 unless --signature-digest-algorithm says otherwise, so SHA-256
+// is what it accepts without extra flags; it keeps the ECDSA key's full
+// strength against forgery and limits collision resistance to 128 bits,
+// the strength cosign's own P-256 keys have.
+const SignHash = crypto.SHA256
+
 // signer adapts a crypto.Signer holding an ECDSA key to ssldsse.Signer.
 type signer struct {
 	s     crypto.Signer
-	hash  crypto.Hash
 	keyID string
 }
 
 var _ ssldsse.Signer = (*signer)(nil)
 
 func newSigner(s crypto.Signer) (*signer, error) {
-	h, err := keys.HashFor(s.Public())
-	if err != nil {
+	if _, err := keys.HashFor(s.Public()); err != nil {
 		return nil, err
 	}
 	id, err := keys.KeyID(s.Public())
 	if err != nil {
 		return nil, err
 	}
-	return &signer{s: s, hash: h, keyID: id}, nil
+	return &signer{s: s, keyID: id}, nil
 }
 
 func (s *signer) Sign(_ context.Context, data []byte) ([]byte, error) {
-	h := s.hash.New()
+	h := SignHash.New()
 	h.Write(data)
-	return s.s.Sign(rand.Reader, h.Sum(nil), s.hash)
+	return s.s.Sign(rand.Reader, h.Sum(nil), SignHash)
 }
 
 func (s *signer) KeyID() (string, error) { return s.keyID, nil }
 
-// verifier adapts a pinned ECDSA public key to ssldsse.Verifier.
+// verifier adapts a pinned ECDSA public key to ssldsse.Verifier. It
+// accepts a signature over the SHA-256 of the PAE (SignHash) or over the
+// hash matching the curve (keys.HashFor), which is what cosign signs with
+// for P-384 and P-521 keys and verifies with under
+// --signature-digest-algorithm sha384 or sha512. Accepting both does not
+// weaken the key: a forgery would need a SHA-256 digest equal to a SHA-384
+// digest read as an integer, a 2^-128 event.
 type verifier struct {
-	pub   *ecdsa.PublicKey
-	hash  crypto.Hash
-	keyID string
+	pub    *ecdsa.PublicKey
+	hashes []crypto.Hash
+	keyID  string
 }
 
 var _ ssldsse.Verifier = (*verifier)(nil)
 
 func (v *verifier) Verify(_ context.Context, data, sig []byte) error {
-	h := v.hash.New()
-	h.Write(data)
-	if !ecdsa.VerifyASN1(v.pub, h.Sum(nil), sig) {
-		return errors.New("dsse: ECDSA signature does not verify")
+	for _, hash := range v.hashes {
+		h := hash.New()
+		h.Write(data)
+		if ecdsa.VerifyASN1(v.pub, h.Sum(nil), sig) {
+			return nil
+		}
 	}
-	return nil
+	return errors.New("dsse: ECDSA signature does not verify")
 }
 
 func (v *verifier) KeyID() (string, error)   { return v.keyID, nil }
@@ -195,7 +209,11 @@ func Verify(ctx context.Context, env *Envelope, threshold int, pinned ...crypto.
 			continue // the same key pinned twice counts once
 		}
 		seen[id] = true
-		vs = append(vs, &verifier{pub: ec, hash: h, keyID: id})
+		hashes := []crypto.Hash{SignHash}
+		if h != SignHash {
+			hashes = append(hashes, h)
+		}
+		vs = append(vs, &verifier{pub: ec, hashes: hashes, keyID: id})
 	}
 	if threshold < 1 || threshold > len(vs) {
 		return nil, fmt.Errorf("dsse: threshold %d with %d distinct pinned keys", threshold, len(vs))

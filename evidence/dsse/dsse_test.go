@@ -5,6 +5,9 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	_ "crypto/sha512"
 	"encoding/base64"
 	"errors"
 	"testing"
@@ -60,13 +63,31 @@ func TestSignVerify(t *testing.T) {
 			if !bytes.Equal(v.Payload, payload) || v.PayloadType != PayloadTypeInToto || len(v.KeyIDs) != 1 || v.KeyIDs[0] != id {
 				t.Fatalf("verified %+v", v)
 			}
-			// The signature is over the PAE, hashed with the curve's hash.
-			h, _ := keys.HashFor(k.Public())
+			// The signature is over the SHA-256 of the PAE, as cosign
+			// verifies without --signature-digest-algorithm.
 			sig, _ := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
-			d := h.New()
-			d.Write(PAE(PayloadTypeInToto, payload))
-			if !ecdsa.VerifyASN1(&k.PublicKey, d.Sum(nil), sig) {
-				t.Fatal("signature is not ECDSA over the PAE")
+			d := sha256.Sum256(PAE(PayloadTypeInToto, payload))
+			if !ecdsa.VerifyASN1(&k.PublicKey, d[:], sig) {
+				t.Fatal("signature is not ECDSA over the SHA-256 of the PAE")
+			}
+			// A signature over the curve's hash (cosign attest-blob with a
+			// P-384 or P-521 key) verifies too; one over another hash does not.
+			h, _ := keys.HashFor(k.Public())
+			for _, tc := range []struct {
+				hash crypto.Hash
+				ok   bool
+			}{{h, true}, {crypto.SHA224, false}, {crypto.SHA512_256, false}} {
+				hh := tc.hash.New()
+				hh.Write(PAE(PayloadTypeInToto, payload))
+				other, err := ecdsa.SignASN1(rand.Reader, k, hh.Sum(nil))
+				if err != nil {
+					t.Fatal(err)
+				}
+				e := *env
+				e.Signatures = []Signature{{Sig: base64.StdEncoding.EncodeToString(other)}}
+				if _, err := Verify(ctx, &e, 1, k.Public()); (err == nil) != tc.ok {
+					t.Errorf("signature over %v: verify error %v, want ok=%v", tc.hash, err, tc.ok)
+				}
 			}
 		})
 	}

@@ -3,7 +3,7 @@
 // a test, guarded by OPENIHSM_INTEROP=1 because it builds cosign from the Go
 // module proxy (several minutes and a large module download):
 //
-//	OPENIHSM_INTEROP=1 go test -v -timeout 30m ./evidence/interop
+//	make interop   (OPENIHSM_INTEROP=1 go test -v -timeout 30m ./evidence/interop)
 //
 // OPENIHSM_COSIGN_VERSION overrides the cosign release (default v2.6.5).
 // cosign is never a dependency of this module: `go install module@version`
@@ -11,9 +11,13 @@
 //
 // Directions checked:
 //   - cosign verify-blob-attestation --key ours.pub --insecure-ignore-tlog
-//     --signature-digest-algorithm sha384 --type <predicate> --signature
-//     <our envelope> BLOB accepts our P-384 attestation, and rejects it after
-//     a one-byte change;
+//     --type <predicate> --signature <our envelope> BLOB, with no other
+//     flag, accepts our P-384 attestation, and rejects it after a one-bit
+//     change of its signature or payload, or for another blob;
+//   - the same command accepts every attestation of a real evidence
+//     directory (release.Produce) for its binary, and, for a blob over
+//     cosign's 128 MiB default read limit, with COSIGN_MAX_ATTACHMENT_SIZE
+//     set or with --digest in place of the blob;
 //   - cosign attest-blob --key cosign.key --tlog-upload=false --statement S
 //     produces an envelope our verifier accepts with cosign.pub (P-256,
 //     SHA-256), and one signed with our P-384 key file (cosign reads our

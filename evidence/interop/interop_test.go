@@ -3,6 +3,7 @@ package interop
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"github.com/openihsm/openihsm/evidence/dsse"
 	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/keys"
+	"github.com/openihsm/openihsm/evidence/release"
 )
 
 const defaultCosign = "v2.6.5"
@@ -82,6 +84,12 @@ func statement(t *testing.T, dir string) (blob string, payload []byte) {
 	return blob, payload
 }
 
+// verifyArgs is exactly the command an auditor runs (docs/auditor.md).
+func verifyArgs(pub, predicateType, envelope, blob string) []string {
+	return []string{"verify-blob-attestation", "--key", pub, "--insecure-ignore-tlog",
+		"--type", predicateType, "--signature", envelope, blob}
+}
+
 func TestCosignVerifiesOurs(t *testing.T) {
 	e := setup(t)
 	blob, payload := statement(t, e.dir)
@@ -94,18 +102,119 @@ func TestCosignVerifiesOurs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := dsse.Marshal(env)
 	sig := filepath.Join(e.dir, "ours.dsse.json")
-	os.WriteFile(sig, data, 0o644)
-	args := []string{"verify-blob-attestation", "--key", prefix + ".pub", "--insecure-ignore-tlog",
-		"--signature-digest-algorithm", "sha384", "--type", intoto.PredicateTestResult, "--signature", sig, blob}
+	write := func(env *dsse.Envelope) {
+		data, err := dsse.Marshal(env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(sig, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(env)
+	args := verifyArgs(prefix+".pub", intoto.PredicateTestResult, sig, blob)
 	if out, err := e.run(args...); err != nil || !strings.Contains(out, "Verified OK") {
 		t.Fatalf("cosign rejected our attestation: %v\n%s", err, out)
 	}
-	data[len(data)/2] ^= 1
-	os.WriteFile(sig, data, 0o644)
+	// One bit of the signature, one bit of the payload: both rejected.
+	rawSig, _ := base64.StdEncoding.DecodeString(env.Signatures[0].Sig)
+	rawSig[len(rawSig)-1] ^= 1
+	badSig := *env
+	badSig.Signatures = []dsse.Signature{{KeyID: env.Signatures[0].KeyID, Sig: base64.StdEncoding.EncodeToString(rawSig)}}
+	rawPayload, _ := env.DecodeB64Payload()
+	rawPayload = bytes.Replace(rawPayload, []byte(`"PASSED"`), []byte(`"PASSEE"`), 1)
+	badPayload := *env
+	badPayload.Payload = base64.StdEncoding.EncodeToString(rawPayload)
+	for name, bad := range map[string]*dsse.Envelope{"signature bit": &badSig, "payload bit": &badPayload} {
+		write(bad)
+		if out, err := e.run(args...); err == nil {
+			t.Fatalf("cosign accepted our attestation after a flipped %s:\n%s", name, out)
+		}
+	}
+	other := filepath.Join(e.dir, "blob-other.bin")
+	os.WriteFile(other, []byte("other firmware"), 0o644)
+	write(env)
+	if out, err := e.run(verifyArgs(prefix+".pub", intoto.PredicateTestResult, sig, other)...); err == nil {
+		t.Fatalf("cosign accepted our attestation for another blob:\n%s", out)
+	}
+}
+
+// TestCosignLargeBlob: cosign reads at most 128 MiB of a blob by default,
+// and the reference HSM binary is larger; the two forms docs/auditor.md
+// gives (COSIGN_MAX_ATTACHMENT_SIZE, or --digest instead of the blob)
+// verify our attestation of such a blob.
+func TestCosignLargeBlob(t *testing.T) {
+	e := setup(t)
+	blob := filepath.Join(e.dir, "large.bin")
+	data := make([]byte, 129<<20)
+	copy(data, "reference HSM firmware larger than cosign's default limit")
+	if err := os.WriteFile(blob, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sub := intoto.BytesSubject("large.bin", data)
+	tr, _ := intoto.TestResult(intoto.Passed, []*intoto.ResourceDescriptor{intoto.BytesSubject("report.json", []byte("{}"))}, "", []string{"all"}, nil, nil)
+	st, err := intoto.New([]*intoto.ResourceDescriptor{sub}, intoto.PredicateTestResult, tr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prefix := filepath.Join(e.dir, "ours")
+	priv, err := keys.WriteKeyPair(prefix, nil, []byte{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := intoto.Sign(context.Background(), st, priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	envData, _ := dsse.Marshal(env)
+	sig := filepath.Join(e.dir, "large.dsse.json")
+	os.WriteFile(sig, envData, 0o644)
+	args := verifyArgs(prefix+".pub", intoto.PredicateTestResult, sig, blob)
 	if out, err := e.run(args...); err == nil {
-		t.Fatalf("cosign accepted a modified envelope:\n%s", out)
+		t.Fatalf("cosign read a blob over its default limit; the docs need not mention it:\n%s", out)
+	}
+	saved := e.vars
+	e.vars = append(e.vars, "COSIGN_MAX_ATTACHMENT_SIZE=1GiB")
+	if out, err := e.run(args...); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Fatalf("with COSIGN_MAX_ATTACHMENT_SIZE: %v\n%s", err, out)
+	}
+	e.vars = saved
+	byDigest := append(args[:len(args)-1:len(args)-1], "--digest", sub.Digest["sha256"], "--digestAlg", "sha256")
+	if out, err := e.run(byDigest...); err != nil || !strings.Contains(out, "Verified OK") {
+		t.Fatalf("with --digest: %v\n%s", err, out)
+	}
+}
+
+// TestCosignVerifiesOurEvidence runs the auditor's cosign command over
+// every attestation of a real evidence directory.
+func TestCosignVerifiesOurEvidence(t *testing.T) {
+	e := setup(t)
+	prefix := filepath.Join(e.dir, "producer")
+	priv, err := keys.WriteKeyPair(prefix, nil, []byte{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, _ := filepath.Abs("../..")
+	out := filepath.Join(e.dir, "evidence")
+	m, err := release.Produce(context.Background(), release.ProduceOptions{Source: root, Package: "./evidence/build/testdata/hello",
+		Out: out, Key: priv, SourceDateEpoch: 1700000000, AllowModified: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range m.Files {
+		if f.Role != release.RoleAttestation {
+			continue
+		}
+		args := verifyArgs(prefix+".pub", f.PredicateType, filepath.Join(out, f.Path), filepath.Join(out, m.Subject.Path))
+		if msg, err := e.run(args...); err != nil || !strings.Contains(msg, "Verified OK") {
+			t.Errorf("cosign rejected %s: %v\n%s", f.Path, err, msg)
+		}
+		n++
+	}
+	if n < 3 {
+		t.Fatalf("only %d attestations in the evidence", n)
 	}
 }
 

@@ -186,6 +186,9 @@ type ProvenanceOptions struct {
 	BuildType    string // URI of the build recipe
 	SourceRepo   string // externalParameters.repository
 	SourceCommit string // git commit (hex); also a resolved dependency
+	// Modified records uncommitted changes on top of SourceCommit
+	// (externalParameters.source_modified, written with the commit).
+	Modified     bool
 	Target       string // externalParameters.target, e.g. the package built
 	Toolchain    string // internalParameters.toolchain, e.g. "go1.26.4"
 	Flags        []string
@@ -209,6 +212,7 @@ func Provenance(o ProvenanceOptions) (*slsav1.Provenance, error) {
 	}
 	if o.SourceCommit != "" {
 		ext["commit"] = o.SourceCommit
+		ext["source_modified"] = o.Modified
 	}
 	if o.Target != "" {
 		ext["target"] = o.Target
@@ -240,8 +244,11 @@ func Provenance(o ProvenanceOptions) (*slsav1.Provenance, error) {
 		return nil, fmt.Errorf("%w: internalParameters: %v", ErrInvalid, err)
 	}
 	deps := append([]*ResourceDescriptor(nil), o.ResolvedDependencies...)
-	if o.SourceRepo != "" && o.SourceCommit != "" {
+	switch {
+	case o.SourceRepo != "" && o.SourceCommit != "":
 		deps = append([]*ResourceDescriptor{{Uri: "git+" + o.SourceRepo, Digest: map[string]string{"gitCommit": o.SourceCommit}}}, deps...)
+	case o.SourceCommit != "":
+		deps = append([]*ResourceDescriptor{{Name: "source", Digest: map[string]string{"gitCommit": o.SourceCommit}}}, deps...)
 	}
 	md := &slsav1.BuildMetadata{InvocationId: o.InvocationID}
 	if !o.Started.IsZero() {

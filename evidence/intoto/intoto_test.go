@@ -70,6 +70,18 @@ func TestProvenanceRoundTrip(t *testing.T) {
 	if got.GetBuildDefinition().GetResolvedDependencies()[0].GetDigest()["gitCommit"] != strings.Repeat("ab", 20) {
 		t.Fatal("source commit lost")
 	}
+	// Without a repository URL the commit is still a resolved dependency,
+	// and the modified flag goes with it.
+	local, err := Provenance(ProvenanceOptions{BuildType: "https://openihsm.org/buildtypes/go-reproducible/v1", SourceCommit: strings.Repeat("cd", 20),
+		Modified: true, BuilderID: "https://openihsm.org/builders/local"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := local.GetBuildDefinition().GetResolvedDependencies()
+	if len(deps) != 1 || deps[0].GetDigest()["gitCommit"] != strings.Repeat("cd", 20) ||
+		!local.GetBuildDefinition().GetExternalParameters().GetFields()["source_modified"].GetBoolValue() {
+		t.Fatalf("provenance without a repository: %v", local)
+	}
 	if _, err := Provenance(ProvenanceOptions{}); !errors.Is(err, ErrInvalid) {
 		t.Fatalf("empty provenance: %v", err)
 	}

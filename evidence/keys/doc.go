@@ -11,7 +11,9 @@
 // SubjectPublicKeyInfo (RFC 5280 §4.1.2.7).
 //
 // Keys are ECDSA. P-384 is the default (CNSA 1.0 and the curve class of the
-// OCP SAFE reviewers' keys); P-256 and P-521 are supported. Each curve signs
-// with its matching hash (SHA-256, SHA-384, SHA-512), which is also what
-// sigstore's default signer picks for the curve.
+// OCP SAFE reviewers' keys); P-256 and P-521 are supported. HashFor names
+// each curve's matching hash (SHA-256, SHA-384, SHA-512), which sigstore's
+// default signer picks for the curve; DSSE envelopes are signed over SHA-256
+// for every curve (see package dsse) and accept either. ParseSigner also
+// opens RSA keys in the encrypted format, for short-form report signing.
 package keys

@@ -124,8 +124,35 @@ func MarshalPublic(pub crypto.PublicKey) ([]byte, error) {
 }
 
 // ParsePrivate decodes a private key file: cosign's encrypted PEM (opened
-// with password) or plain PKCS#8 PEM (password ignored).
+// with password) or plain PKCS#8 PEM (password ignored). The key must be
+// ECDSA P-256, P-384 or P-521, the keys the evidence tools sign with.
 func ParsePrivate(data, password []byte) (*ecdsa.PrivateKey, error) {
+	s, err := ParseSigner(data, password)
+	if err != nil {
+		return nil, err
+	}
+	ec, ok := s.(*ecdsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, s)
+	}
+	if _, err := HashFor(ec.Public()); err != nil {
+		return nil, err
+	}
+	return ec, nil
+}
+
+// IsEncrypted reports whether data starts with the PEM block of a key in
+// cosign's encrypted format (current or legacy type).
+func IsEncrypted(data []byte) bool {
+	block, _ := pem.Decode(data)
+	return block != nil && (block.Type == EncryptedPEMType || block.Type == LegacyEncryptedPEMType)
+}
+
+// ParseSigner decodes cosign's encrypted PEM (opened with password) or
+// plain PKCS#8 PEM and returns the key whatever its type, for callers with
+// their own key rules (short-form report signing takes RSA and P-521
+// keys; cosign import-key-pair encrypts RSA keys in the same format).
+func ParseSigner(data, password []byte) (crypto.Signer, error) {
 	block, rest := pem.Decode(data)
 	if block == nil {
 		return nil, errors.New("keys: no PEM block in private key file")
@@ -154,14 +181,11 @@ func ParsePrivate(data, password []byte) (*ecdsa.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("keys: parse PKCS#8: %w", err)
 	}
-	ec, ok := k.(*ecdsa.PrivateKey)
+	s, ok := k.(crypto.Signer)
 	if !ok {
 		return nil, fmt.Errorf("%w: %T", ErrUnsupportedKey, k)
 	}
-	if _, err := HashFor(ec.Public()); err != nil {
-		return nil, err
-	}
-	return ec, nil
+	return s, nil
 }
 
 // ParsePublic decodes a PEM SubjectPublicKeyInfo.

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/secure-systems-lab/go-securesystemslib/encrypted"
 )
 
 func TestEncryptedRoundTrip(t *testing.T) {
@@ -106,6 +108,25 @@ func TestPlainPKCS8AndRejections(t *testing.T) {
 	der, _ := x509.MarshalPKCS8PrivateKey(rsaKey)
 	if _, err := ParsePrivate(pem.EncodeToMemory(&pem.Block{Type: PKCS8PEMType, Bytes: der}), nil); !errors.Is(err, ErrUnsupportedKey) {
 		t.Fatalf("RSA key: %v", err)
+	}
+	// cosign import-key-pair encrypts RSA keys in the same format:
+	// ParseSigner opens them, ParsePrivate refuses them for DSSE.
+	enc, err := encrypted.EncryptWithCustomKDFParameters(der, []byte("pw"), encrypted.Legacy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	encRSA := pem.EncodeToMemory(&pem.Block{Type: EncryptedPEMType, Bytes: enc})
+	if !IsEncrypted(encRSA) || IsEncrypted(plain) {
+		t.Fatal("IsEncrypted does not tell the formats apart")
+	}
+	if s, err := ParseSigner(encRSA, []byte("pw")); err != nil || !rsaKey.Equal(s) {
+		t.Fatalf("ParseSigner of an encrypted RSA key: %v", err)
+	}
+	if _, err := ParseSigner(encRSA, []byte("other")); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("ParseSigner with the wrong password: %v", err)
+	}
+	if _, err := ParsePrivate(encRSA, []byte("pw")); !errors.Is(err, ErrUnsupportedKey) {
+		t.Fatalf("ParsePrivate of an encrypted RSA key: %v", err)
 	}
 	spki, _ := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
 	if _, err := ParsePublic(pem.EncodeToMemory(&pem.Block{Type: PublicPEMType, Bytes: spki})); !errors.Is(err, ErrUnsupportedKey) {

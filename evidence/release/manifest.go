@@ -56,7 +56,11 @@ type Manifest struct {
 	Version      int    `json:"version"`
 	Subject      File   `json:"subject"`
 	SourceCommit string `json:"source_commit,omitempty"`
-	Files        []File `json:"files"`
+	// SourceModified records a build from a work tree with uncommitted
+	// changes (the binary's vcs.modified): the commit alone does not
+	// rebuild it.
+	SourceModified bool   `json:"source_modified"`
+	Files          []File `json:"files"`
 }
 
 // File is one file of the directory with its digests.

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ecdsa"
+	"debug/buildinfo"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,11 +17,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/conformance/transcript"
 	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/dsse"
 	"github.com/openihsm/openihsm/evidence/intoto"
@@ -41,6 +42,10 @@ type ProduceOptions struct {
 	SourceDateEpoch int64
 	FreshCache      bool
 	VCS             string
+	// AllowModified builds a work tree with uncommitted changes; the
+	// evidence then says so and a verifier refuses it unless its trust
+	// policy allows modified sources.
+	AllowModified bool
 	// Optional test evidence: a conformance report (conformance-report.json)
 	// with its transcript, and `go test -json` output of the unit tests.
 	ConformanceReport string
@@ -118,22 +123,21 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 	if ents, err := os.ReadDir(o.Out); err == nil && len(ents) > 0 {
 		return nil, fmt.Errorf("release: %s is not empty", o.Out)
 	}
-	if o.Transcript != "" && o.ConformanceReport == "" {
-		return nil, errors.New("release: a transcript needs its conformance report")
+	if (o.Transcript == "") != (o.ConformanceReport == "") {
+		return nil, errors.New("release: a conformance report and its transcript go together")
 	}
 	p := &producer{ctx: ctx, out: o.Out, key: o.Key}
 	binDir := filepath.Join(o.Out, "bin")
 
 	// Reproducible build.
 	res, err := build.Build(ctx, build.Options{Dir: o.Source, Package: o.Package, OutDir: binDir,
-		SourceDateEpoch: o.SourceDateEpoch, VCS: o.VCS, FreshCache: o.FreshCache, Stderr: o.Stderr})
+		SourceDateEpoch: o.SourceDateEpoch, VCS: o.VCS, FreshCache: o.FreshCache, AllowModified: o.AllowModified, Stderr: o.Stderr})
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
 	}
 	binRel := "bin/" + filepath.Base(res.Binary)
 	subject := &intoto.ResourceDescriptor{Name: path.Base(binRel), Digest: res.Digests}
-	m := &Manifest{Version: ManifestVersion, Subject: File{Path: binRel, Role: RoleBinary, Digest: res.Digests}, SourceCommit: res.Commit}
-	sde := time.Unix(res.SourceDateEpoch, 0).UTC()
+	m := &Manifest{Version: ManifestVersion, Subject: File{Path: binRel, Role: RoleBinary, Digest: res.Digests}, SourceCommit: res.Commit, SourceModified: res.Modified}
 
 	// SBOM from the binary itself.
 	doc, err := sbom.FromFile(res.Binary, sbom.Options{SourceDateEpoch: strconv.FormatInt(res.SourceDateEpoch, 10)})
@@ -158,14 +162,15 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		BuildType:    BuildType,
 		SourceRepo:   o.SourceRepo,
 		SourceCommit: res.Commit,
+		Modified:     res.Modified,
 		Target:       packageOr(o.Package),
 		Toolchain:    res.GoVersion,
 		Flags:        flags,
-		Environment:  envMap(res.Env),
+		Environment:  envMap(append([]string{"GOOS=" + res.GOOS, "GOARCH=" + res.GOARCH}, res.Env...)),
 		BuilderID:    BuilderID,
 		InvocationID: "sha256:" + res.Digests["sha256"],
-		Started:      sde,
-		Finished:     sde,
+		Started:      res.Started,
+		Finished:     res.Finished,
 		Byproducts:   []*intoto.ResourceDescriptor{{Name: sbomFile.Path, Digest: sbomFile.Digest, MediaType: "application/spdx+json"}},
 	})
 	if err != nil {
@@ -182,29 +187,35 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		return nil, err
 	}
 
-	// Reproducibility as a test result.
-	repro := intoto.Failed
-	passed, failed := []string(nil), []string(nil)
-	check := "two builds in different directories are identical (sha256, sha384, sha512)"
-	if res.Reproduced {
-		repro, passed = intoto.Passed, []string{check}
-	} else {
-		failed = []string{check}
+	// Reproducibility as a test result: only a reproduced build gets here.
+	if err := checkReproduced(res); err != nil {
+		return nil, err
 	}
 	command, err := structpb.NewStruct(map[string]any{"argv": toAny(res.Args), "env": toAny(res.Env), "fresh_cache": res.FreshCache})
 	if err != nil {
 		return nil, err
 	}
-	tr, err := intoto.TestResult(repro, []*intoto.ResourceDescriptor{
+	tr, err := intoto.TestResult(intoto.Passed, []*intoto.ResourceDescriptor{
 		suiteDescriptor(SuiteReproducibleBuild),
 		{Name: "second-build/" + path.Base(binRel), Digest: res.SecondDigests},
 		{Name: "build-command", Annotations: command},
-	}, "", passed, nil, failed)
+	}, "", []string{"two builds in different directories are identical (sha256, sha384, sha512)"}, nil, nil)
 	if err != nil {
 		return nil, err
 	}
 	if err := p.attest("test-reproducible-build", subject, intoto.PredicateTestResult, SuiteReproducibleBuild, tr); err != nil {
 		return nil, err
+	}
+
+	// The build's materials: the in-toto link records them, and the unit
+	// tests must cover the packages they make up.
+	mats, err := materials(ctx, o.Source, packageOr(o.Package))
+	if err != nil {
+		return nil, fmt.Errorf("release: link materials: %w", err)
+	}
+	modPath, err := modulePath(res.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
 	}
 
 	// Conformance run.
@@ -214,7 +225,7 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		}
 	}
 	if o.UnitTestsJSON != "" {
-		if err := p.unitTests(o, subject); err != nil {
+		if err := p.unitTests(o, subject, packagesOf(modPath, mats)); err != nil {
 			return nil, fmt.Errorf("release: unit tests: %w", err)
 		}
 	}
@@ -226,10 +237,6 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 	}
 
 	// The build step as an in-toto link.
-	mats, err := materials(ctx, o.Source, packageOr(o.Package))
-	if err != nil {
-		return nil, fmt.Errorf("release: link materials: %w", err)
-	}
 	link, err := intoto.RecordLink(intoto.LinkStep{
 		Name: "build", Command: res.Args, Root: o.Source, Materials: mats,
 		ProductRoot: o.Out, Products: []string{binRel},
@@ -279,24 +286,26 @@ func (p *producer) conformance(o ProduceOptions, subject *intoto.ResourceDescrip
 	if err != nil {
 		return err
 	}
-	if err := report.Validate(data); err != nil {
-		return fmt.Errorf("%s: %w", o.ConformanceReport, err)
-	}
-	var r report.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		return fmt.Errorf("%s: %w", o.ConformanceReport, err)
-	}
-	rep, err := p.write("inputs/conformance-report.json", RoleInput, data)
+	transcriptData, err := os.ReadFile(o.Transcript)
 	if err != nil {
 		return err
 	}
-	config := []*intoto.ResourceDescriptor{suiteDescriptor(SuiteConformance), {Name: rep.Path, Digest: rep.Digest, MediaType: "application/json"}}
-	if o.Transcript != "" {
-		tf, err := p.copyIn(o.Transcript, "inputs/"+path.Base(filepath.ToSlash(o.Transcript)), RoleInput)
-		if err != nil {
-			return err
-		}
-		config = append(config, &intoto.ResourceDescriptor{Name: tf.Path, Digest: tf.Digest})
+	r, err := checkConformance(data, transcriptData, subject.GetDigest()["sha384"])
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.ConformanceReport, err)
+	}
+	rep, err := p.write(ConformanceReportFile, RoleInput, data)
+	if err != nil {
+		return err
+	}
+	tf, err := p.write(ConformanceTranscriptFile, RoleInput, transcriptData)
+	if err != nil {
+		return err
+	}
+	config := []*intoto.ResourceDescriptor{
+		suiteDescriptor(SuiteConformance),
+		{Name: rep.Path, Digest: rep.Digest, MediaType: "application/json"},
+		{Name: tf.Path, Digest: tf.Digest, MediaType: "application/jsonl"},
 	}
 	var passed, failed, warned []string
 	for _, s := range r.Scenarios {
@@ -321,14 +330,91 @@ func (p *producer) conformance(o ProduceOptions, subject *intoto.ResourceDescrip
 	return p.attest("test-conformance", subject, intoto.PredicateTestResult, SuiteConformance, tr)
 }
 
-// unitTests reads `go test -json` output (cmd/test2json): a package passes
-// or fails on its "pass"/"fail" action without a Test name.
-func (p *producer) unitTests(o ProduceOptions, subject *intoto.ResourceDescriptor) error {
+// Where the conformance run's report and transcript are kept.
+const (
+	ConformanceReportFile     = "inputs/conformance-report.json"
+	ConformanceTranscriptFile = "inputs/transcript.jsonl"
+	UnitTestsFile             = "inputs/unit-tests.json"
+)
+
+// checkConformance binds a conformance report to the binary: it is a
+// schema-valid report, the firmware measurement the device attested during
+// the run is the binary's SHA-384, and the transcript's hash chain ends in
+// the digest and frame count the report names.
+func checkConformance(data, transcriptData []byte, sha384 string) (*report.Report, error) {
+	if err := report.Validate(data); err != nil {
+		return nil, err
+	}
+	var r report.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, err
+	}
+	if want := "sha384:" + sha384; r.Implementation.FirmwareMeasurement != want {
+		if r.Implementation.FirmwareMeasurement == "" {
+			return nil, fmt.Errorf("%w: the run recorded no attested firmware measurement, so it is not bound to %s", ErrSubject, want)
+		}
+		return nil, fmt.Errorf("%w: the device under test attested firmware %s, the binary is %s", ErrSubject, r.Implementation.FirmwareMeasurement, want)
+	}
+	digest, frames, err := transcript.Verify(bytes.NewReader(transcriptData))
+	if err != nil {
+		return nil, fmt.Errorf("%w: transcript: %v", ErrDigest, err)
+	}
+	if digest != r.Transcript.Digest || frames != r.Transcript.Frames {
+		return nil, fmt.Errorf("%w: the transcript's chain ends in %s after %d frames, the report names %s after %d", ErrDigest, digest, frames, r.Transcript.Digest, r.Transcript.Frames)
+	}
+	return &r, nil
+}
+
+// checkReproduced refuses a build whose two binaries differ.
+func checkReproduced(res build.Result) error {
+	if res.Reproduced {
+		return nil
+	}
+	return fmt.Errorf("%w: first build sha256:%s, second sha256:%s (%s)", ErrNotReproduced, res.Digests["sha256"], res.SecondDigests["sha256"], res.Binary)
+}
+
+// ErrNotReproduced is returned by Produce when the two builds differ.
+var ErrNotReproduced = errors.New("release: the two builds differ; the binary is not reproducible")
+
+// unitTests reads `go test -json` output (cmd/test2json) of the packages
+// the binary is built from: every package among them must have a result,
+// and a package passes or fails on its "pass"/"fail" action without a Test
+// name.
+func (p *producer) unitTests(o ProduceOptions, subject *intoto.ResourceDescriptor, packages []string) error {
 	data, err := os.ReadFile(o.UnitTestsJSON)
 	if err != nil {
 		return err
 	}
-	var passed, failed, skipped []string
+	u, err := parseUnitTests(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.UnitTestsJSON, err)
+	}
+	if missing := u.missing(packages); len(missing) > 0 {
+		return fmt.Errorf("%s: no result for %d of the %d packages the binary is built from: %s", o.UnitTestsJSON, len(missing), len(packages), strings.Join(missing, ", "))
+	}
+	f, err := p.write(UnitTestsFile, RoleInput, data)
+	if err != nil {
+		return err
+	}
+	result := intoto.Passed
+	if len(u.failed) > 0 {
+		result = intoto.Failed
+	}
+	tr, err := intoto.TestResult(result, []*intoto.ResourceDescriptor{suiteDescriptor(SuiteUnitTests), {Name: f.Path, Digest: f.Digest, MediaType: "application/jsonl"}}, "", u.passed, u.skipped, u.failed)
+	if err != nil {
+		return err
+	}
+	return p.attest("test-unit-tests", subject, intoto.PredicateTestResult, SuiteUnitTests, tr)
+}
+
+// unitResults are the package results of a `go test -json` run.
+type unitResults struct {
+	passed, failed, skipped []string
+	seen                    map[string]bool
+}
+
+func parseUnitTests(data []byte) (*unitResults, error) {
+	u := &unitResults{seen: map[string]bool{}}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 1<<20), 1<<24)
 	for sc.Scan() {
@@ -338,39 +424,79 @@ func (p *producer) unitTests(o ProduceOptions, subject *intoto.ResourceDescripto
 		}
 		var ev struct{ Action, Package, Test string }
 		if err := json.Unmarshal(line, &ev); err != nil {
-			return fmt.Errorf("%s: %w", o.UnitTestsJSON, err)
+			return nil, err
 		}
-		if ev.Test != "" {
+		if ev.Test != "" || ev.Package == "" {
 			continue
 		}
 		switch ev.Action {
 		case "pass":
-			passed = append(passed, ev.Package)
+			u.passed = append(u.passed, ev.Package)
 		case "fail":
-			failed = append(failed, ev.Package)
+			u.failed = append(u.failed, ev.Package)
 		case "skip":
-			skipped = append(skipped, ev.Package+" (no test files)")
+			u.skipped = append(u.skipped, ev.Package+" (no test files)")
+		default:
+			continue
 		}
+		if u.seen[ev.Package] {
+			return nil, fmt.Errorf("package %s has two results", ev.Package)
+		}
+		u.seen[ev.Package] = true
 	}
 	if err := sc.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	if len(passed)+len(failed) == 0 {
-		return fmt.Errorf("%s: no package results (not `go test -json` output?)", o.UnitTestsJSON)
+	if len(u.passed)+len(u.failed) == 0 {
+		return nil, errors.New("no package results (not `go test -json` output?)")
 	}
-	f, err := p.write("inputs/unit-tests.json", RoleInput, data)
+	return u, nil
+}
+
+// missing lists the packages without a result.
+func (u *unitResults) missing(packages []string) []string {
+	var out []string
+	for _, p := range packages {
+		if !u.seen[p] {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// packagesOf lists the import paths of the main module's packages whose Go
+// files are among the materials (slash paths relative to the module root).
+func packagesOf(modPath string, mats []string) []string {
+	set := map[string]bool{}
+	for _, m := range mats {
+		if !strings.HasSuffix(m, ".go") {
+			continue
+		}
+		dir := path.Dir(m)
+		if dir == "." {
+			set[modPath] = true
+		} else {
+			set[modPath+"/"+dir] = true
+		}
+	}
+	out := make([]string, 0, len(set))
+	for p := range set {
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// modulePath is the main module path a Go binary records.
+func modulePath(bin string) (string, error) {
+	bi, err := buildinfo.ReadFile(bin)
 	if err != nil {
-		return err
+		return "", err
 	}
-	result := intoto.Passed
-	if len(failed) > 0 {
-		result = intoto.Failed
+	if bi.Main.Path == "" {
+		return "", fmt.Errorf("%s records no main module", bin)
 	}
-	tr, err := intoto.TestResult(result, []*intoto.ResourceDescriptor{suiteDescriptor(SuiteUnitTests), {Name: f.Path, Digest: f.Digest, MediaType: "application/jsonl"}}, "", passed, skipped, failed)
-	if err != nil {
-		return err
-	}
-	return p.attest("test-unit-tests", subject, intoto.PredicateTestResult, SuiteUnitTests, tr)
+	return bi.Main.Path, nil
 }
 
 // materials lists go.mod, go.sum and every Go file of the module that the

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/conformance/transcript"
+	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/dsse"
 	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/keys"
@@ -24,6 +26,7 @@ import (
 type fixture struct {
 	dir, other string // evidence of the hello command and of another command
 	key        *ecdsa.PrivateKey
+	sha384     string // of the hello binary
 	trust      string
 	err        error
 }
@@ -38,14 +41,46 @@ func moduleRoot() string {
 	return root
 }
 
-func conformanceReport(dir string, passed bool) (string, string, error) {
+// helloSHA384 builds the test command once, as Produce will build it
+// (reproducibly), and returns its SHA-384: a conformance run of this
+// binary must have attested it.
+func helloSHA384() (string, error) {
+	res, err := build.Build(context.Background(), build.Options{Dir: moduleRoot(), Package: helloPackage, SourceDateEpoch: 1700000000, AllowModified: true})
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(filepath.Dir(res.Binary))
+	return res.Digests["sha384"], nil
+}
+
+const helloPackage = "./evidence/build/testdata/hello"
+
+// conformanceReport writes a schema-valid report of a run against the
+// firmware with the given SHA-384 and a real hash-chained transcript of
+// two frames, as `ihsm conform` writes them.
+func conformanceReport(dir string, passed bool, sha384 string) (string, string, error) {
+	tp := filepath.Join(dir, "transcript.jsonl")
+	tf, err := os.Create(tp)
+	if err != nil {
+		return "", "", err
+	}
+	rec := transcript.New(tf)
+	rec.Record(transcript.Request, "open a session", []byte{0xa2, 0x01, 0xa0, 0x02, 0xa0})
+	rec.Record(transcript.Response, "open a session", []byte{0xa2, 0x01, 0xa1, 0x01, 0x00, 0x02, 0xa0})
+	if err := rec.Flush(); err != nil {
+		return "", "", err
+	}
+	if err := tf.Close(); err != nil {
+		return "", "", err
+	}
+	digest, frames := rec.Digest()
 	r := report.Report{
 		ReportVersion: "1.0.0", Suite: report.Suite{Name: "openihsm-conformance", Version: "0.1.0", SpecVersion: "0.1.0", APIRevision: "1.0", SpecDigest: "sha256:" + strings.Repeat("1", 64), FeaturesDigest: "sha256:" + strings.Repeat("2", 64)},
-		Implementation: report.Implementation{Vendor: "OpenIHSM", Product: "reference", FirmwareVersion: "0.1.0", Profiles: []string{"baseline"}, Features: []string{}},
+		Implementation: report.Implementation{Vendor: "OpenIHSM", Product: "reference", FirmwareVersion: "0.1.0", Profiles: []string{"baseline"}, Features: []string{}, FirmwareMeasurement: "sha384:" + sha384},
 		Target:         "unix:///tmp/ihsm.sock", Started: time.Unix(0, 0).UTC(), Finished: time.Unix(1, 0).UTC(),
 		Result: report.Passed, Profiles: []report.ProfileResult{}, Requirements: []report.Requirement{}, Vectors: []report.VectorTally{},
 		Scenarios:  []report.Scenario{{ID: "features/a.feature:3", Name: "open a session", Feature: "features/a.feature", Tags: []string{}, Requirements: []string{}, Status: report.Passed}},
-		Transcript: report.Transcript{File: "transcript.jsonl", Digest: "sha256:" + strings.Repeat("0", 64), Frames: 1},
+		Transcript: report.Transcript{File: "transcript.jsonl", Digest: digest, Frames: frames},
 	}
 	if !passed {
 		r.Result = report.Failed
@@ -58,12 +93,19 @@ func conformanceReport(dir string, passed bool) (string, string, error) {
 	if err := report.Validate(data); err != nil {
 		return "", "", fmt.Errorf("fixture report does not match the conformance schema: %w", err)
 	}
-	rp, tp := filepath.Join(dir, "conformance-report.json"), filepath.Join(dir, "transcript.jsonl")
-	if err := os.WriteFile(rp, data, 0o644); err != nil {
-		return "", "", err
-	}
-	return rp, tp, os.WriteFile(tp, []byte(`{"frame":1}`+"\n"), 0o644)
+	rp := filepath.Join(dir, "conformance-report.json")
+	return rp, tp, os.WriteFile(rp, data, 0o644)
 }
+
+// unitTestsJSON is `go test -json` output that covers the test command's
+// one package.
+const unitTestsJSON = `{"Action":"start","Package":"github.com/openihsm/openihsm/evidence/build/testdata/hello"}
+{"Action":"output","Package":"github.com/openihsm/openihsm/evidence/build/testdata/hello","Output":"?   \tgithub.com/openihsm/openihsm/evidence/build/testdata/hello\t[no test files]\n"}
+{"Action":"skip","Package":"github.com/openihsm/openihsm/evidence/build/testdata/hello","Elapsed":0}
+{"Action":"run","Package":"github.com/openihsm/openihsm/evidence/build","Test":"TestA"}
+{"Action":"pass","Package":"github.com/openihsm/openihsm/evidence/build","Test":"TestA"}
+{"Action":"pass","Package":"github.com/openihsm/openihsm/evidence/build"}
+`
 
 func setup(t *testing.T) fixture {
 	t.Helper()
@@ -75,29 +117,30 @@ func setup(t *testing.T) fixture {
 			return
 		}
 		f.key, _ = keys.Generate(nil)
-		rp, tp, err := conformanceReport(tmp, true)
+		if f.sha384, f.err = helloSHA384(); f.err != nil {
+			return
+		}
+		rp, tp, err := conformanceReport(tmp, true, f.sha384)
 		if err != nil {
 			f.err = err
 			return
 		}
 		unit := filepath.Join(tmp, "unit.json")
-		os.WriteFile(unit, []byte(`{"Action":"run","Package":"p","Test":"TestA"}
-{"Action":"pass","Package":"p","Test":"TestA"}
-{"Action":"pass","Package":"p"}
-`), 0o644)
+		os.WriteFile(unit, []byte(unitTestsJSON), 0o644)
 		f.dir, f.other = filepath.Join(tmp, "a"), filepath.Join(tmp, "b")
 		ctx := context.Background()
-		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: f.dir, Key: f.key,
-			SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, UnitTestsJSON: unit}); f.err != nil {
+		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: helloPackage, Out: f.dir, Key: f.key,
+			SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, UnitTestsJSON: unit, AllowModified: true}); f.err != nil {
 			return
 		}
-		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./sbom/testdata/probe", Out: f.other, Key: f.key, SourceDateEpoch: 1700000000}); f.err != nil {
+		if _, f.err = Produce(ctx, ProduceOptions{Source: moduleRoot(), Package: "./sbom/testdata/probe", Out: f.other, Key: f.key, SourceDateEpoch: 1700000000, AllowModified: true}); f.err != nil {
 			return
 		}
 		pub, _ := keys.MarshalPublic(f.key.Public())
 		os.WriteFile(filepath.Join(tmp, "producer.pub"), pub, 0o644)
 		f.trust = filepath.Join(tmp, "trust.yaml")
-		os.WriteFile(f.trust, []byte("producers:\n  keys: [producer.pub]\n  threshold: 1\nrequired_tests: [reproducible-build, conformance, unit-tests]\n"), 0o644)
+		// The tests build this module in whatever state its work tree is.
+		os.WriteFile(f.trust, []byte("producers:\n  keys: [producer.pub]\n  threshold: 1\nrequired_tests: [reproducible-build, conformance, unit-tests]\nallow_modified_source: true\n"), 0o644)
 	})
 	if shared.f.err != nil {
 		t.Fatal(shared.f.err)
@@ -211,7 +254,7 @@ func TestProduceAndVerify(t *testing.T) {
 	}
 	// The other build verifies on its own too (with its own suites).
 	other := filepath.Join(t.TempDir(), "trust.yaml")
-	os.WriteFile(other, []byte("producers:\n  keys: ["+filepath.Join(filepath.Dir(f.trust), "producer.pub")+"]\n"), 0o644)
+	os.WriteFile(other, []byte("producers:\n  keys: ["+filepath.Join(filepath.Dir(f.trust), "producer.pub")+"]\nallow_modified_source: true\n"), 0o644)
 	if _, err := verifyDir(t, f.other, other); err != nil {
 		t.Fatal(err)
 	}
@@ -245,8 +288,15 @@ func TestFlippedByteInAnyFile(t *testing.T) {
 				}
 				t.Fatalf("err = %v, want a LinkError", err)
 			}
-			if !strings.Contains(le.Link, rel) && !strings.Contains(le.Link, "manifest") {
-				t.Fatalf("failure %q does not name %s", le.Link, rel)
+			// A listed file fails its digest; the manifest and its
+			// envelope fail the manifest's signature check.
+			want, cause := "file "+rel, ErrDigest
+			switch rel {
+			case ManifestFile, ManifestEnvelope:
+				want, cause = "manifest ", nil
+			}
+			if !strings.HasPrefix(le.Link, want) || (cause != nil && !errors.Is(err, cause)) {
+				t.Fatalf("failure %q (%v) does not name %s", le.Link, err, rel)
 			}
 		})
 	}
@@ -335,17 +385,17 @@ func TestTamperCases(t *testing.T) {
 func TestFailedTestsAreNotAccepted(t *testing.T) {
 	f := setup(t)
 	tmp := t.TempDir()
-	rp, tp, err := conformanceReport(tmp, false)
+	rp, tp, err := conformanceReport(tmp, false, f.sha384)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(tmp, "ev")
-	if _, err := Produce(context.Background(), ProduceOptions{Source: moduleRoot(), Package: "./evidence/build/testdata/hello", Out: out, Key: f.key, SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp}); err != nil {
+	if _, err := Produce(context.Background(), ProduceOptions{Source: moduleRoot(), Package: helloPackage, Out: out, Key: f.key, SourceDateEpoch: 1700000000, ConformanceReport: rp, Transcript: tp, AllowModified: true}); err != nil {
 		t.Fatal(err)
 	}
 	trust := filepath.Join(tmp, "trust.yaml")
 	copyFile(t, filepath.Join(filepath.Dir(f.trust), "producer.pub"), filepath.Join(tmp, "producer.pub"))
-	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nrequired_tests: [reproducible-build, conformance]\n"), 0o644)
+	os.WriteFile(trust, []byte("producers:\n  keys: [producer.pub]\nrequired_tests: [reproducible-build, conformance]\nallow_modified_source: true\n"), 0o644)
 	_, err = verifyDir(t, out, trust)
 	var le *LinkError
 	if !errors.As(err, &le) || le.Link != "test conformance" || !errors.Is(err, ErrTestNotPassed) {
@@ -359,11 +409,17 @@ func TestTrustFile(t *testing.T) {
 	pub, _ := keys.MarshalPublic(k.Public())
 	os.WriteFile(filepath.Join(dir, "p.pub"), pub, 0o644)
 	for name, body := range map[string]string{
-		"unknown field":       "producers:\n  keys: [p.pub]\nextra: 1\n",
-		"no producer keys":    "producers:\n  keys: []\n",
-		"threshold too high":  "producers:\n  keys: [p.pub]\n  threshold: 2\n",
-		"missing key file":    "producers:\n  keys: [nope.pub]\n",
-		"sfr required no key": "producers:\n  keys: [p.pub]\nrequire_sfr: true\n",
+		"unknown field":                 "producers:\n  keys: [p.pub]\nextra: 1\n",
+		"no producer keys":              "producers:\n  keys: []\n",
+		"threshold too high":            "producers:\n  keys: [p.pub]\n  threshold: 2\n",
+		"missing key file":              "producers:\n  keys: [nope.pub]\n",
+		"sfr required no key":           "producers:\n  keys: [p.pub]\nrequire_sfr: true\n",
+		"missing device root":           "producers:\n  keys: [p.pub]\ndevice_roots: [nope.pem]\n",
+		"device root not a certificate": "producers:\n  keys: [p.pub]\ndevice_roots: [p.pub]\n",
+		"key mapping, unknown field":    "producers:\n  keys: [{key: p.pub, id: x}]\n",
+		"key mapping without key":       "producers:\n  keys: [{kid: x}]\n",
+		"key as a list":                 "producers:\n  keys: [[p.pub]]\n",
+		"one key twice, threshold 2":    "producers:\n  keys: [p.pub, p.pub]\n  threshold: 2\n",
 	} {
 		if _, err := ParseTrust([]byte(body), dir, "t.yaml"); err == nil {
 			t.Errorf("%s: accepted", name)

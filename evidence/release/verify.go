@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/structpb"
 
+	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/dsse"
 	"github.com/openihsm/openihsm/evidence/intoto"
 	"github.com/openihsm/openihsm/evidence/sfr"
@@ -44,21 +46,39 @@ var (
 	ErrSubject       = errors.New("subject is not this binary")
 	ErrCrossCheck    = errors.New("cross-check failed")
 	ErrTestNotPassed = errors.New("test result is not PASSED")
+	// ErrModifiedSource: built from uncommitted changes, which the trust
+	// policy does not allow.
+	ErrModifiedSource = errors.New("built from a work tree with uncommitted changes")
+)
+
+// Links of the evidence chain a Check belongs to (Check.Chain).
+const (
+	ChainSubject      = "subject"            // signed manifest, file digests, attestations about the binary
+	ChainProvenance   = "provenance"         // SLSA provenance
+	ChainSBOM         = "sbom"               // SPDX SBOM and its attestation
+	ChainTests        = "tests"              // test-result attestations and their inputs
+	ChainReproducible = "reproducible-build" // the second build
+	ChainBuildLink    = "build-link"         // the in-toto link of the build step
+	ChainSFR          = "sfr"                // OCP SAFE short-form report
+	ChainDevice       = "device"             // a running device's attested firmware
 )
 
 // Check is one verified link.
 type Check struct {
-	Link   string
-	Detail string
+	Link   string `json:"link"`  // what was checked, e.g. "sbom sbom.spdx.json"
+	Chain  string `json:"chain"` // the chain link it belongs to (Chain*)
+	Detail string `json:"detail"`
 }
 
 // Summary is the outcome of a successful verification.
 type Summary struct {
+	Dir          string // the evidence directory verified
 	Subject      File
 	SourceCommit string
 	Checks       []Check
 	Attestations []File
 	SFR          *sfr.Verified
+	Device       *DeviceResult // set by VerifyDevice
 }
 
 type verifier struct {
@@ -68,10 +88,14 @@ type verifier struct {
 	m      *Manifest
 	sum    *Summary
 	states map[string]*intoto.Verified // attestation path → statement
+	// materials of the verified build link (paths relative to the module
+	// root) and the module path the binary records.
+	materials []string
+	modPath   string
 }
 
-func (v *verifier) ok(link, format string, a ...any) {
-	v.sum.Checks = append(v.sum.Checks, Check{Link: link, Detail: fmt.Sprintf(format, a...)})
+func (v *verifier) ok(chain, link, format string, a ...any) {
+	v.sum.Checks = append(v.sum.Checks, Check{Link: link, Chain: chain, Detail: fmt.Sprintf(format, a...)})
 }
 
 func fail(link string, err error, format string, a ...any) error {
@@ -84,8 +108,8 @@ func fail(link string, err error, format string, a ...any) error {
 // Verify checks the evidence directory against the trust policy, offline,
 // and returns the summary or the first broken link (*LinkError).
 func Verify(ctx context.Context, dir string, t *Trust) (*Summary, error) {
-	v := &verifier{ctx: ctx, dir: dir, trust: t, sum: &Summary{}, states: map[string]*intoto.Verified{}}
-	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.sbom, v.tests, v.reproduced, v.link, v.sfr} {
+	v := &verifier{ctx: ctx, dir: dir, trust: t, sum: &Summary{Dir: dir}, states: map[string]*intoto.Verified{}}
+	for _, step := range []func() error{v.manifest, v.files, v.attestations, v.predicates, v.provenance, v.source, v.sbom, v.link, v.tests, v.reproduced, v.sfr} {
 		if err := step(); err != nil {
 			return v.sum, err
 		}
@@ -124,7 +148,7 @@ func (v *verifier) manifest() error {
 	}
 	v.m = m
 	v.sum.Subject, v.sum.SourceCommit = m.Subject, m.SourceCommit
-	v.ok(link, "signed by %d of %d pinned producer keys", len(signed.KeyIDs), len(v.trust.producerKeys))
+	v.ok(ChainSubject, link, "signed by %d of %d pinned producer keys", len(signed.KeyIDs), len(v.trust.producerKeys))
 	return nil
 }
 
@@ -145,7 +169,7 @@ func (v *verifier) files() error {
 			}
 		}
 	}
-	v.ok("files", "%d files match their sha256/sha384/sha512", len(v.m.Files)+1)
+	v.ok(ChainSubject, "files", "%d files match their sha256/sha384/sha512", len(v.m.Files)+1)
 	return nil
 }
 
@@ -180,7 +204,7 @@ func (v *verifier) attestations() error {
 		v.states[f.Path] = st
 		v.sum.Attestations = append(v.sum.Attestations, f)
 	}
-	v.ok("attestations", "%d attestations signed by pinned keys, all about %s", len(v.states), v.m.Subject.Path)
+	v.ok(ChainSubject, "attestations", "%d attestations signed by pinned keys, all about %s", len(v.states), v.m.Subject.Path)
 	return nil
 }
 
@@ -210,7 +234,7 @@ func (v *verifier) predicates() error {
 			return fail("required predicate "+pt, ErrMissing, "no attestation of this type")
 		}
 	}
-	v.ok("required predicates", "%s", strings.Join(v.trust.RequiredPredicates, ", "))
+	v.ok(ChainSubject, "required predicates", "%s", strings.Join(v.trust.RequiredPredicates, ", "))
 	return nil
 }
 
@@ -239,8 +263,12 @@ func (v *verifier) provenance() error {
 		if prov.GetBuildDefinition().GetBuildType() != BuildType {
 			return fail(link, ErrCrossCheck, "buildType %q", prov.GetBuildDefinition().GetBuildType())
 		}
-		if c := prov.GetBuildDefinition().GetExternalParameters().GetFields()["commit"].GetStringValue(); c != v.m.SourceCommit {
+		ext := prov.GetBuildDefinition().GetExternalParameters().GetFields()
+		if c := ext["commit"].GetStringValue(); c != v.m.SourceCommit {
 			return fail(link, ErrCrossCheck, "commit %q, manifest says %q", c, v.m.SourceCommit)
+		}
+		if v.m.SourceCommit != "" && ext["source_modified"].GetBoolValue() != v.m.SourceModified {
+			return fail(link, ErrCrossCheck, "source_modified %v, manifest says %v", ext["source_modified"].GetBoolValue(), v.m.SourceModified)
 		}
 		if haveSBOM {
 			found := false
@@ -251,8 +279,39 @@ func (v *verifier) provenance() error {
 				return fail(link, ErrCrossCheck, "the SBOM %s is not among the byproducts", sf.Path)
 			}
 		}
-		v.ok(link, "buildType %s, commit %q, SBOM digest among byproducts", BuildType, v.m.SourceCommit)
+		v.ok(ChainProvenance, link, "buildType %s, commit %q, SBOM digest among byproducts", BuildType, v.m.SourceCommit)
 	}
+	return nil
+}
+
+// source: the commit and the modified flag the binary carries in its Go
+// build information are those of the manifest (and so of the provenance),
+// and a build from uncommitted changes is refused unless the trust policy
+// allows it.
+func (v *verifier) source() error {
+	link := "source of " + v.m.Subject.Path
+	vcs, err := build.ReadVCS(filepath.Join(v.dir, filepath.FromSlash(v.m.Subject.Path)))
+	if err != nil {
+		return fail(link, ErrCrossCheck, "%v", err)
+	}
+	detail := fmt.Sprintf("the binary records commit %s", vcs.Revision)
+	switch {
+	case vcs.Revision == "":
+		detail = fmt.Sprintf("the binary carries no commit; the manifest names %q", v.m.SourceCommit)
+	case vcs.Revision != v.m.SourceCommit:
+		return fail(link, ErrCrossCheck, "the binary records commit %s, the manifest %q", vcs.Revision, v.m.SourceCommit)
+	case vcs.Modified != v.m.SourceModified:
+		return fail(link, ErrCrossCheck, "the binary records vcs.modified=%v, the manifest source_modified=%v", vcs.Modified, v.m.SourceModified)
+	}
+	if v.m.SourceModified {
+		if !v.trust.AllowModifiedSource {
+			return fail(link, ErrModifiedSource, "at %s: the commit does not rebuild this binary (allow_modified_source: true in the trust file accepts it)", v.m.SourceCommit)
+		}
+		detail += "; WARNING: built with uncommitted changes, accepted by allow_modified_source"
+	} else {
+		detail += ", no uncommitted changes"
+	}
+	v.ok(ChainProvenance, link, "%s", detail)
 	return nil
 }
 
@@ -289,7 +348,7 @@ func (v *verifier) sbom() error {
 			return fail("attestation "+p, ErrCrossCheck, "its SPDX document is not %s", sf.Path)
 		}
 	}
-	v.ok(link, "SPDX 2.3 (schema and strict checks), describes %s", v.m.Subject.Path)
+	v.ok(ChainSBOM, link, "SPDX 2.3 (schema and strict checks), describes %s", v.m.Subject.Path)
 	return nil
 }
 
@@ -333,6 +392,16 @@ func (v *verifier) tests() error {
 		if tr.GetResult() == intoto.Passed && len(tr.GetFailedTests()) > 0 {
 			return fail(link, ErrCrossCheck, "PASSED with failed tests")
 		}
+		switch suite {
+		case SuiteConformance:
+			if err := v.conformanceInputs(&tr); err != nil {
+				return fail(link, err, "")
+			}
+		case SuiteUnitTests:
+			if err := v.unitTestInputs(&tr); err != nil {
+				return fail(link, err, "")
+			}
+		}
 		if prev, dup := results[suite]; dup && prev != tr.GetResult() {
 			return fail(link, ErrCrossCheck, "suite %s has conflicting results", suite)
 		}
@@ -347,7 +416,67 @@ func (v *verifier) tests() error {
 			return fail("test "+s, ErrTestNotPassed, "result %s", r)
 		}
 	}
-	v.ok("tests", "required suites PASSED: %s", strings.Join(v.trust.RequiredTests, ", "))
+	v.ok(ChainTests, "tests", "required suites PASSED: %s", strings.Join(v.trust.RequiredTests, ", "))
+	return nil
+}
+
+// configFile reads the file a test result's configuration names, checked
+// against its digest by tests().
+func (v *verifier) configFile(tr *trv0.TestResult, name string) ([]byte, error) {
+	for _, c := range tr.GetConfiguration() {
+		if c.GetName() == name {
+			data, err := os.ReadFile(filepath.Join(v.dir, filepath.FromSlash(name)))
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", ErrMissing, err)
+			}
+			return data, nil
+		}
+	}
+	return nil, fmt.Errorf("%w: configuration names no %s", ErrMissing, name)
+}
+
+// conformanceInputs: the report and transcript the result names are a run
+// against this binary (checkConformance), and the result is the report's.
+func (v *verifier) conformanceInputs(tr *trv0.TestResult) error {
+	data, err := v.configFile(tr, ConformanceReportFile)
+	if err != nil {
+		return err
+	}
+	tdata, err := v.configFile(tr, ConformanceTranscriptFile)
+	if err != nil {
+		return err
+	}
+	r, err := checkConformance(data, tdata, v.m.Subject.Digest["sha384"])
+	if err != nil {
+		return fmt.Errorf("%s: %w", ConformanceReportFile, err)
+	}
+	if (tr.GetResult() == intoto.Passed) != (r.Result == "passed") {
+		return fmt.Errorf("%w: the attestation says %s, the report %s", ErrCrossCheck, tr.GetResult(), r.Result)
+	}
+	return nil
+}
+
+// unitTestInputs: the `go test -json` output the result names gives the
+// same package results, and covers every package the build link compiled.
+func (v *verifier) unitTestInputs(tr *trv0.TestResult) error {
+	data, err := v.configFile(tr, UnitTestsFile)
+	if err != nil {
+		return err
+	}
+	u, err := parseUnitTests(data)
+	if err != nil {
+		return fmt.Errorf("%w: %s: %v", ErrCrossCheck, UnitTestsFile, err)
+	}
+	if !slices.Equal(u.passed, tr.GetPassedTests()) || !slices.Equal(u.failed, tr.GetFailedTests()) || !slices.Equal(u.skipped, tr.GetWarnedTests()) {
+		return fmt.Errorf("%w: the attested package results are not those of %s", ErrCrossCheck, UnitTestsFile)
+	}
+	if v.materials == nil {
+		return fmt.Errorf("%w: no verified build link names the packages the unit tests must cover", ErrMissing)
+	}
+	pkgs := packagesOf(v.modPath, v.materials)
+	if missing := u.missing(pkgs); len(missing) > 0 {
+		return fmt.Errorf("%w: no unit-test result for %d of the %d packages the build compiled: %s", ErrCrossCheck, len(missing), len(pkgs), strings.Join(missing, ", "))
+	}
 	return nil
 }
 
@@ -368,7 +497,7 @@ func (v *verifier) reproduced() error {
 				if !sameDigests(v.m.Subject.Digest, c.GetDigest()) {
 					return fail(link, ErrSubject, "the second build is not this binary")
 				}
-				v.ok(link, "two independent builds gave %s", v.m.Subject.Path)
+				v.ok(ChainReproducible, link, "two independent builds gave %s", v.m.Subject.Path)
 				return nil
 			}
 		}
@@ -377,19 +506,30 @@ func (v *verifier) reproduced() error {
 	return nil
 }
 
-// link: the in-toto link of the build step is signed by a producer key and
-// names the binary as its product.
+// BuildStep is the name of the in-toto link of the build.
+const BuildStep = "build"
+
+// link: the directory has the in-toto link of the build step, signed by
+// as many pinned producer keys as the trust policy requires, naming the
+// binary as its product.
 func (v *verifier) link() error {
+	var files []File
 	for _, f := range v.m.Files {
-		if f.Role != RoleLink {
-			continue
+		if f.Role == RoleLink {
+			files = append(files, f)
 		}
+	}
+	if len(files) == 0 {
+		return fail("link "+BuildStep, ErrMissing, "no in-toto link of the build step in the manifest")
+	}
+	for _, f := range files {
 		link := "link " + f.Path
 		data, err := os.ReadFile(filepath.Join(v.dir, filepath.FromSlash(f.Path)))
 		if err != nil {
 			return fail(link, ErrMissing, "%v", err)
 		}
 		var l *in_toto.Link
+		signers := 0
 		for _, k := range v.trust.producerKeys {
 			ec, ok := k.(*ecdsa.PublicKey)
 			if !ok {
@@ -397,11 +537,14 @@ func (v *verifier) link() error {
 			}
 			if got, err := intoto.VerifyLink(data, ec); err == nil {
 				l = got
-				break
+				signers++
 			}
 		}
-		if l == nil {
-			return fail(link, ErrSignature, "no pinned producer key verifies it")
+		if signers < v.trust.producerThreshold() {
+			return fail(link, ErrSignature, "%d of %d required pinned producer keys verify it", signers, v.trust.producerThreshold())
+		}
+		if l.Name != BuildStep {
+			return fail(link, ErrCrossCheck, "step %q, want %q", l.Name, BuildStep)
 		}
 		prod, ok := l.Products[v.m.Subject.Path]
 		if !ok {
@@ -410,7 +553,18 @@ func (v *verifier) link() error {
 		if !sameDigests(map[string]string(prod), v.m.Subject.Digest) {
 			return fail(link, ErrSubject, "product %s has other digests", v.m.Subject.Path)
 		}
-		v.ok(link, "step %q: %d materials, product %s", l.Name, len(l.Materials), v.m.Subject.Path)
+		modPath, err := modulePath(filepath.Join(v.dir, filepath.FromSlash(v.m.Subject.Path)))
+		if err != nil {
+			return fail(link, ErrCrossCheck, "%v", err)
+		}
+		v.modPath = modPath
+		v.materials = make([]string, 0, len(l.Materials))
+		for m := range l.Materials {
+			v.materials = append(v.materials, m)
+		}
+		sort.Strings(v.materials)
+		v.ok(ChainBuildLink, link, "step %q signed by %d pinned producer key(s): %d materials (%d packages of %s), product %s",
+			l.Name, signers, len(l.Materials), len(packagesOf(modPath, v.materials)), modPath, v.m.Subject.Path)
 	}
 	return nil
 }
@@ -440,15 +594,19 @@ func (v *verifier) sfr() error {
 			return fail(link, ErrMissing, "%v", err)
 		}
 		var got *sfr.Verified
+		var firstErr error
 		signers := 0
 		for _, k := range v.trust.sfrKeys {
-			if vr, err := sfr.Verify(data, k); err == nil {
+			vr, err := sfr.Verify(data, k.pub, sfr.WithKeyID(k.kid))
+			if err == nil {
 				got = vr
 				signers++
+			} else if firstErr == nil || errors.Is(err, sfr.ErrKeyID) {
+				firstErr = err
 			}
 		}
 		if signers < v.trust.sfrThreshold() {
-			return fail(link, ErrSignature, "%d of %d required SRP keys verify it", signers, v.trust.sfrThreshold())
+			return fail(link, ErrSignature, "%d of %d required SRP keys verify it (%v)", signers, v.trust.sfrThreshold(), firstErr)
 		}
 		d := sfr.Digests{}
 		if d.SHA384, err = hexBytes(v.m.Subject.Digest["sha384"]); err != nil {
@@ -460,8 +618,16 @@ func (v *verifier) sfr() error {
 		if err := sfr.CheckDigests(got.Report, d); err != nil {
 			return fail(link, ErrSubject, "%v", err)
 		}
+		// The reviewed source is the built source: repo_tag names the
+		// commit the manifest, the provenance and the binary record.
+		if v.m.SourceCommit != "" && !strings.EqualFold(got.Report.Device.RepoTag, v.m.SourceCommit) {
+			if got.Report.Device.RepoTag == "" {
+				return fail(link, ErrCrossCheck, "the report names no repo_tag; the binary was built from commit %s", v.m.SourceCommit)
+			}
+			return fail(link, ErrCrossCheck, "repo_tag %q, the binary was built from commit %s", got.Report.Device.RepoTag, v.m.SourceCommit)
+		}
 		v.sum.SFR = got
-		v.ok(link, "signed by %d pinned SRP key(s); firmware digest is %s", signers, v.m.Subject.Path)
+		v.ok(ChainSFR, link, "signed by %d pinned SRP key(s); firmware digest is %s; repo_tag is the source commit", signers, v.m.Subject.Path)
 	}
 	return nil
 }
@@ -469,7 +635,11 @@ func (v *verifier) sfr() error {
 // WriteReport writes the human report of a verification.
 func WriteReport(w io.Writer, s *Summary, verr error) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "evidence for %s (sha384 %s)\n", s.Subject.Path, s.Subject.Digest["sha384"])
+	if s.Subject.Path == "" {
+		fmt.Fprintf(&b, "evidence in %s: no verified manifest names a binary\n", s.Dir)
+	} else {
+		fmt.Fprintf(&b, "evidence for %s (sha384 %s)\n", s.Subject.Path, s.Subject.Digest["sha384"])
+	}
 	if s.SourceCommit != "" {
 		fmt.Fprintf(&b, "source commit %s\n", s.SourceCommit)
 	}

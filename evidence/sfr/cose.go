@@ -78,7 +78,12 @@ type header struct {
 	alg    Algorithm // "" when no alg is named
 	algErr error     // alg named but not allowed
 	kid    string
-	crit   bool
+	// kidProtected says the kid is in the protected bucket, covered by the
+	// signature; an unprotected kid is believed only when it is the kid the
+	// key is pinned under.
+	kidProtected bool
+	hasKID       bool
+	crit         bool
 }
 
 // decodeCOSE decodes a tagged COSE_Sign1 or COSE_Sign (RFC 9052 §4.1, §4.2).
@@ -139,7 +144,11 @@ func decodeCOSE(data []byte) (*coseMessage, error) {
 
 // decodeHeaders reads a protected header (a byte string, empty or holding
 // a map) and an unprotected map. A label in both buckets is an error (RFC
-// 9052 §3).
+// 9052 §3). The unprotected bucket is not covered by any signature, so it
+// may hold only what this verifier reads and checks, alg (1) and kid (4):
+// any other label is refused rather than ignored, and a kid must be a byte
+// string (RFC 9052 §3.1) in either bucket, so that no bit of a message can
+// change without the verification noticing.
 func decodeHeaders(prot, unprot cbor.RawMessage) ([]byte, header, error) {
 	var h header
 	var pb []byte
@@ -160,10 +169,13 @@ func decodeHeaders(prot, unprot cbor.RawMessage) ([]byte, header, error) {
 		if _, dup := pm[k]; dup {
 			return nil, h, fmt.Errorf("%w: COSE header label %v in both buckets", ErrMalformed, k)
 		}
+		if k != uint64(headerAlg) && k != uint64(headerKeyID) {
+			return nil, h, fmt.Errorf("%w: COSE unprotected header label %v is not one this verifier checks (alg 1, kid 4)", ErrMalformed, k)
+		}
 	}
 	// crit is only meaningful protected; this verifier understands no
 	// critical extension, so any crit rejects the message (RFC 9052 §3.1).
-	if lookup(pm, headerCrit) != nil || lookup(um, headerCrit) != nil {
+	if lookup(pm, headerCrit) != nil {
 		h.crit = true
 	}
 	alg := lookup(pm, headerAlg)
@@ -179,17 +191,34 @@ func decodeHeaders(prot, unprot cbor.RawMessage) ([]byte, header, error) {
 	default:
 		h.algErr = fmt.Errorf("%w: COSE algorithm %v", ErrAlgorithm, a)
 	}
-	kid := lookup(um, headerKeyID)
+	kid, inProtected := lookup(pm, headerKeyID), true
 	if kid == nil {
-		kid = lookup(pm, headerKeyID)
+		kid, inProtected = lookup(um, headerKeyID), false
 	}
-	switch k := kid.(type) {
-	case []byte:
-		h.kid = string(k)
-	case string:
-		h.kid = k
+	if kid != nil {
+		b, ok := kid.([]byte)
+		if !ok {
+			return nil, h, fmt.Errorf("%w: COSE kid is not a byte string", ErrMalformed)
+		}
+		h.kid, h.hasKID, h.kidProtected = string(b), true, inProtected
 	}
 	return pb, h, nil
+}
+
+// VerifyOption adjusts Verify and VerifyCOSE.
+type VerifyOption func(*verifyConfig)
+
+type verifyConfig struct {
+	kid string
+}
+
+// WithKeyID names the key id the key is published under. A kid in an
+// unprotected COSE header is covered by no signature, so it is accepted
+// only when it is exactly this kid; without WithKeyID a signature whose
+// kid is unprotected is refused (ErrKeyID). Protected kids (COSE and JWS)
+// are authenticated and accepted as they are.
+func WithKeyID(kid string) VerifyOption {
+	return func(c *verifyConfig) { c.kid = kid }
 }
 
 // VerifyCOSE verifies a COSE_Sign1 or COSE_Sign over a CoRIM SFR with pub
@@ -197,8 +226,14 @@ func decodeHeaders(prot, unprot cbor.RawMessage) ([]byte, header, error) {
 // P-521 ES512, RSA PS384/PS512): a header that names another algorithm
 // fails, and a header that names none, or names it only in the unprotected
 // bucket as the published Microsoft HSM reports do, is verified with the
-// key's. A COSE_Sign verifies when any one of its signatures verifies.
-func VerifyCOSE(msg []byte, pub crypto.PublicKey) (*Verified, error) {
+// key's. A COSE_Sign verifies when any one of its signatures verifies and
+// its unprotected kid, if any, is the pinned one (WithKeyID); the other
+// signers' unprotected headers can only be checked for form.
+func VerifyCOSE(msg []byte, pub crypto.PublicKey, opts ...VerifyOption) (*Verified, error) {
+	var cfg verifyConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if _, err := keyAlgorithms(pub); err != nil {
 		return nil, err
 	}
@@ -209,6 +244,11 @@ func VerifyCOSE(msg []byte, pub crypto.PublicKey) (*Verified, error) {
 	if m.bodyHeader.crit {
 		return nil, fmt.Errorf("%w: COSE header has crit", ErrMalformed)
 	}
+	if m.form == FormCOSESign {
+		if err := checkKeyID(m.bodyHeader, cfg); err != nil {
+			return nil, err
+		}
+	}
 	// With several signers, a signature that was checked and failed says
 	// more than a signer whose algorithm does not fit the key.
 	var firstErr error
@@ -216,11 +256,14 @@ func VerifyCOSE(msg []byte, pub crypto.PublicKey) (*Verified, error) {
 	for _, s := range m.signatures {
 		alg, err := verifyCOSESignature(m, s, pub)
 		if err == nil {
+			if err := checkKeyID(s.header, cfg); err != nil {
+				return nil, err
+			}
 			r, err := ParseCoRIM(m.payload)
 			if err != nil {
 				return nil, err
 			}
-			return &Verified{Form: m.form, Algorithm: alg, KeyID: s.header.kid, Payload: m.payload, Report: r}, nil
+			return &Verified{Form: m.form, Algorithm: alg, KeyID: s.header.kid, KeyIDProtected: s.header.kidProtected, Payload: m.payload, Report: r}, nil
 		}
 		if firstErr == nil {
 			firstErr = err
@@ -231,6 +274,21 @@ func VerifyCOSE(msg []byte, pub crypto.PublicKey) (*Verified, error) {
 		return nil, fmt.Errorf("%w: none of %d signatures verifies with the key", ErrSignature, len(m.signatures))
 	}
 	return nil, firstErr
+}
+
+// checkKeyID accepts a protected kid, no kid, or an unprotected kid that is
+// the pinned one.
+func checkKeyID(h header, cfg verifyConfig) error {
+	if !h.hasKID || h.kidProtected {
+		return nil
+	}
+	if cfg.kid == "" {
+		return fmt.Errorf("%w: unprotected kid %q, and no kid is pinned for the key", ErrKeyID, h.kid)
+	}
+	if h.kid != cfg.kid {
+		return fmt.Errorf("%w: unprotected kid %q is not the pinned kid %q", ErrKeyID, h.kid, cfg.kid)
+	}
+	return nil
 }
 
 func verifyCOSESignature(m *coseMessage, s coseSignature, pub crypto.PublicKey) (Algorithm, error) {

@@ -24,6 +24,13 @@
 // empty protected headers and no alg at all. A COSE_Sign verifies when
 // any one of its signatures verifies with the trusted key.
 //
+// No byte of a COSE message goes unchecked: the unprotected header, which
+// no signature covers, may hold only alg and kid, a kid must be a byte
+// string, and an unprotected kid must be the kid the key is pinned under
+// (WithKeyID; the CLI pins the key file's name, as the OCP SAFE repository
+// names reviewer keys after their kid). A one-bit change anywhere in a
+// published report is therefore rejected, not merely harmless.
+//
 // Lint reports the inconsistencies found in published reports (a scope
 // number sent as 1.0, "1" or under the older key "scope"; 0x-prefixed,
 // uppercase, empty or wrongly sized digests; no repo_tag; CVSS scores that

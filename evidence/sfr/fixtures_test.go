@@ -1,6 +1,7 @@
 package sfr
 
 import (
+	"bytes"
 	"crypto"
 	"errors"
 	"os"
@@ -8,30 +9,13 @@ import (
 	"testing"
 )
 
-// fixtureDir finds the published OCP SAFE reports kept beside the
-// repository (shared/fixtures/ocp-safe), walking up from the package.
-func fixtureDir(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		p := filepath.Join(dir, "shared", "fixtures", "ocp-safe")
-		if st, err := os.Stat(p); err == nil && st.IsDir() {
-			return p
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("published OCP SAFE fixtures (shared/fixtures/ocp-safe beside the repository) are absent")
-		}
-		dir = parent
-	}
-}
+// publishedDir holds reports published in the OCP SAFE repository and
+// their reviewers' keys (see its README).
+const publishedDir = "testdata/published"
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir(t), name))
+	b, err := os.ReadFile(filepath.Join(publishedDir, name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +53,7 @@ func TestPublishedReportsVerify(t *testing.T) {
 	for _, tc := range published {
 		t.Run(tc.file, func(t *testing.T) {
 			data := readFixture(t, tc.file)
-			v, err := Verify(data, fixtureKey(t, tc.key))
+			v, err := Verify(data, fixtureKey(t, tc.key), WithKeyID(DefaultKeyID(tc.key)))
 			if err != nil {
 				t.Fatalf("Verify: %v", err)
 			}
@@ -80,8 +64,17 @@ func TestPublishedReportsVerify(t *testing.T) {
 			if r.Device.Vendor != tc.vendor || r.Device.FWVersion != tc.fwVersion || r.Device.FWHashSHA384 != tc.sha384 {
 				t.Errorf("report device %+v", r.Device)
 			}
-			if _, err := Verify(data, fixtureKey(t, tc.otherKey)); !errors.Is(err, ErrSignature) {
+			if _, err := Verify(data, fixtureKey(t, tc.otherKey), WithKeyID(DefaultKeyID(tc.key))); !errors.Is(err, ErrSignature) {
 				t.Errorf("another reviewer's key: err %v, want ErrSignature", err)
+			}
+			// The COSE report's kid is unprotected: it is believed only as
+			// the kid the key is pinned under.
+			if tc.form != FormJWS {
+				for _, opts := range [][]VerifyOption{nil, {WithKeyID("another-kid")}} {
+					if _, err := Verify(data, fixtureKey(t, tc.key), opts...); !errors.Is(err, ErrKeyID) {
+						t.Errorf("kid pinned as %v: err %v, want ErrKeyID", opts, err)
+					}
+				}
 			}
 		})
 	}
@@ -93,44 +86,94 @@ func TestPublishedReportsRejectBitFlips(t *testing.T) {
 			t.Parallel()
 			data := readFixture(t, tc.file)
 			key := fixtureKey(t, tc.key)
-			orig, err := Verify(data, key)
+			kid := WithKeyID(DefaultKeyID(tc.key))
+			orig, err := Verify(data, key, kid)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// One bit of every byte, the bit rotating through the byte:
-			// header, payload and signature are all covered (-short takes
-			// every fifth byte). COSE leaves the unprotected header (here
-			// only the kid) unauthenticated by design (RFC 9052 §3), so a
-			// flip there may still verify, but it must never change the
-			// signed payload.
-			step := 1
+			// Every bit of every byte outside the payload and the
+			// signatures: the headers, protected and unprotected (the
+			// kid), and the structure. The signature covers every bit of
+			// the payload through its hash and ECDSA every bit of itself,
+			// so there one bit of every seventh byte stands for the rest.
+			// -short takes every third byte outside them.
+			signed := signedSpans(t, data, tc.form, orig.Payload)
+			outStep := 1
 			if testing.Short() {
-				step = 5
+				outStep = 3
 			}
-			rejected, tried := 0, 0
-			for i := 0; i < len(data); i += step {
-				mut := append([]byte(nil), data...)
-				mut[i] ^= 1 << (i % 8)
-				tried++
-				v, err := Verify(mut, key)
-				if err == nil {
-					if tc.form == FormJWS || string(v.Payload) != string(orig.Payload) {
-						t.Fatalf("verified after flipping bit %d of byte %d", i%8, i)
+			headerBytes := 0
+			for i := 0; i < len(data); i++ {
+				bits := []int{0, 1, 2, 3, 4, 5, 6, 7}
+				if at, ok := inSpans(signed, i); ok {
+					if (i-at)%7 != 0 {
+						continue
 					}
-					continue
+					bits = []int{i % 8}
+				} else {
+					headerBytes++
+					if i%outStep != 0 {
+						continue
+					}
 				}
-				rejected++
+				for _, bit := range bits {
+					mut := append([]byte(nil), data...)
+					mut[i] ^= 1 << bit
+					if _, err := Verify(mut, key, kid); err == nil {
+						t.Errorf("verified after flipping bit %d of byte %d", bit, i)
+					}
+				}
 			}
-			// At most the 26-byte kid and its label are unauthenticated.
-			if rejected < tried-27 {
-				t.Errorf("rejected %d of %d flips", rejected, tried)
+			if headerBytes < 30 {
+				t.Fatalf("only %d bytes outside payload and signatures", headerBytes)
 			}
 		})
 	}
 }
 
+// signedSpans are where the payload and the signatures lie in a published
+// report, as [start, end) pairs: the CoRIM and each signature of the COSE
+// message, the payload and signature segments of a compact JWS.
+func signedSpans(t *testing.T, data []byte, form Form, payload []byte) [][2]int {
+	t.Helper()
+	if form == FormJWS {
+		first, last := bytes.IndexByte(data, '.'), bytes.LastIndexByte(data, '.')
+		return [][2]int{{first + 1, last}, {last + 1, len(data)}}
+	}
+	m, err := decodeCOSE(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spans [][2]int
+	for _, b := range append([][]byte{payload}, sigBytes(m)...) {
+		i := bytes.Index(data, b)
+		if i < 0 {
+			t.Fatal("payload or signature not found in the COSE message")
+		}
+		spans = append(spans, [2]int{i, i + len(b)})
+	}
+	return spans
+}
+
+func sigBytes(m *coseMessage) [][]byte {
+	var out [][]byte
+	for _, s := range m.signatures {
+		out = append(out, s.signature)
+	}
+	return out
+}
+
+func inSpans(spans [][2]int, i int) (int, bool) {
+	for _, s := range spans {
+		if i >= s[0] && i < s[1] {
+			return s[0], true
+		}
+	}
+	return 0, false
+}
+
 func TestMicrosoftCoRIMStructure(t *testing.T) {
-	v, err := VerifyCOSE(readFixture(t, "microsoft-hsm-runtime-sfr_signed.cbor"), fixtureKey(t, "tetrel-ocp-sfr-signing-key.pub"))
+	v, err := VerifyCOSE(readFixture(t, "microsoft-hsm-runtime-sfr_signed.cbor"), fixtureKey(t, "tetrel-ocp-sfr-signing-key.pub"), WithKeyID("tetrel-ocp-sfr-signing-key"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +191,7 @@ func TestMicrosoftCoRIMStructure(t *testing.T) {
 		r.Audit.ReportVersion != want.Audit.ReportVersion || r.Audit.ScopeNumber != 1 || len(r.Audit.Issues) != 0 {
 		t.Errorf("report\n got %+v\nwant %+v", *r, want)
 	}
-	if v.KeyID != "tetrel-ocp-sfr-signing-key" {
+	if v.KeyID != "tetrel-ocp-sfr-signing-key" || v.KeyIDProtected {
 		t.Errorf("kid %q", v.KeyID)
 	}
 	codes := map[Code]bool{}

@@ -141,7 +141,7 @@ func VerifyJWS(token []byte, pub crypto.PublicKey) (*Verified, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Verified{Form: FormJWS, Algorithm: alg, KeyID: hdr.Kid, Payload: payload, Report: r}, nil
+	return &Verified{Form: FormJWS, Algorithm: alg, KeyID: hdr.Kid, KeyIDProtected: hdr.Kid != "", Payload: payload, Report: r}, nil
 }
 
 func verifyJOSE(pub crypto.PublicKey, alg Algorithm, input, sig []byte) error {

@@ -11,6 +11,8 @@ import (
 	"fmt"
 
 	"github.com/veraison/go-cose"
+
+	"github.com/openihsm/openihsm/evidence/keys"
 )
 
 // Algorithm is a signature algorithm allowed for short-form reports, named
@@ -152,6 +154,24 @@ func ParsePublicKeyPEM(data []byte) (crypto.PublicKey, error) {
 	return pub, nil
 }
 
+// ParsePrivateKey parses a signing key file: a key in cosign's encrypted
+// format, as `ihsm evidence keygen` and `cosign generate-key-pair` write
+// it, opened with password, or any unencrypted form ParsePrivateKeyPEM
+// reads. The key must be usable for a short-form report.
+func ParsePrivateKey(data, password []byte) (crypto.Signer, error) {
+	if !keys.IsEncrypted(data) {
+		return ParsePrivateKeyPEM(data)
+	}
+	s, err := keys.ParseSigner(data, password)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrKey, err)
+	}
+	if _, err := keyAlgorithms(s.Public()); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // ParsePrivateKeyPEM parses an unencrypted PEM private key: "PRIVATE KEY"
 // (PKCS#8), "EC PRIVATE KEY" (SEC 1) or "RSA PRIVATE KEY" (PKCS#1).
 func ParsePrivateKeyPEM(data []byte) (crypto.Signer, error) {
@@ -195,6 +215,9 @@ var (
 	ErrAlgorithm = errors.New("sfr: algorithm not allowed")
 	// ErrSignature reports a signature that does not verify.
 	ErrSignature = errors.New("sfr: signature does not verify")
+	// ErrKeyID reports a COSE kid outside the signature that is not the
+	// kid the key is pinned under.
+	ErrKeyID = errors.New("sfr: unauthenticated kid is not the pinned kid")
 	// ErrMalformed reports input that is not a well-formed report, JWS,
 	// COSE message or CoRIM.
 	ErrMalformed = errors.New("sfr: malformed")

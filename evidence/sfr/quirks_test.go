@@ -52,7 +52,7 @@ func TestQuirkFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			v, err := Verify(data, pub)
+			v, err := Verify(data, pub, WithKeyID(DefaultKeyID(tc.key)))
 			if err != nil {
 				t.Fatal(err)
 			}

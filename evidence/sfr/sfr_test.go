@@ -159,14 +159,14 @@ func TestCoRIMRoundTrip(t *testing.T) {
 		if signed[0] != 0xD2 {
 			t.Errorf("signed CoRIM starts %#x, want COSE_Sign1 tag 18", signed[0])
 		}
-		v, err := Verify(signed, tc.key.Public())
+		v, err := Verify(signed, tc.key.Public(), WithKeyID("test-srp"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if v.Form != FormCOSESign1 || v.Algorithm != tc.alg || v.KeyID != "test-srp" || !bytes.Equal(v.Payload, c) {
 			t.Errorf("form %v alg %v kid %q", v.Form, v.Algorithm, v.KeyID)
 		}
-		if _, err := Verify(signed, p521b.Public()); !errors.Is(err, ErrSignature) && !errors.Is(err, ErrAlgorithm) {
+		if _, err := Verify(signed, p521b.Public(), WithKeyID("test-srp")); !errors.Is(err, ErrSignature) && !errors.Is(err, ErrAlgorithm) {
 			t.Errorf("wrong key: %v", err)
 		}
 	}
@@ -356,9 +356,13 @@ func TestCOSESignMultiSigner(t *testing.T) {
 		kid string
 		alg Algorithm
 	}{{p384, "first", ES384}, {p521, "second", ES512}, {p521b, "third", ES512}} {
-		v, err := Verify(msg, tc.key.Public())
+		v, err := Verify(msg, tc.key.Public(), WithKeyID(tc.kid))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.kid, err)
+		}
+		// Another signer's kid pinned for this key: refused.
+		if _, err := Verify(msg, tc.key.Public(), WithKeyID("someone")); !errors.Is(err, ErrKeyID) {
+			t.Errorf("%s under another kid: %v", tc.kid, err)
 		}
 		if v.Form != FormCOSESign || v.KeyID != tc.kid || v.Algorithm != tc.alg {
 			t.Errorf("form %v kid %q alg %v", v.Form, v.KeyID, v.Algorithm)

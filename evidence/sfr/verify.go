@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto"
 	"fmt"
+	"path/filepath"
+	"strings"
 )
 
 // Form names the signed form a report was verified in.
@@ -35,19 +37,31 @@ type Verified struct {
 	// the key.
 	Algorithm Algorithm
 	// KeyID is the kid of the header that verified (JWS) or of the
-	// signature that verified (COSE); it is informational, never trusted.
-	KeyID string
+	// signature that verified (COSE). It is either protected
+	// (KeyIDProtected: the signer wrote it) or an unprotected COSE kid that
+	// equals the kid pinned with WithKeyID.
+	KeyID          string
+	KeyIDProtected bool
 	// Payload holds the signed bytes: the JSON report or the CoRIM.
 	Payload []byte
 	Report  *Report
 }
 
+// DefaultKeyID is the kid a key file stands for: its name without the
+// extension, as the OCP SAFE repository names reviewer keys
+// (SRP_certificates/Active/tetrel-ocp-sfr-signing-key.pub carries the kid
+// tetrel-ocp-sfr-signing-key), and as `ihsm sfr sign` names the kid.
+func DefaultKeyID(keyFile string) string {
+	base := filepath.Base(keyFile)
+	return strings.TrimSuffix(base, filepath.Ext(base))
+}
+
 // Verify verifies a signed short-form report in any published form,
 // telling a compact JWS from a COSE message by its first byte: CBOR tags
 // 18 and 98 start with 0xD2 and 0xD8, a JWS with base64url text.
-func Verify(signed []byte, pub crypto.PublicKey) (*Verified, error) {
+func Verify(signed []byte, pub crypto.PublicKey, opts ...VerifyOption) (*Verified, error) {
 	if isCBOR(signed) {
-		return VerifyCOSE(signed, pub)
+		return VerifyCOSE(signed, pub, opts...)
 	}
 	return VerifyJWS(signed, pub)
 }

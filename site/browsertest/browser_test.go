@@ -24,6 +24,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/internal/evidencetest"
 	"github.com/openihsm/openihsm/site/build"
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
@@ -63,7 +64,8 @@ func screenshotDir(t *testing.T) string {
 }
 
 // buildSite renders the site of the embedded spec with a conformance
-// report and the evidence fixture, so every page kind has content.
+// report and real evidence (ihsm evidence build and verify of a small
+// command of this module), so every page kind has content.
 func buildSite(t *testing.T) (string, *model.Spec) {
 	t.Helper()
 	s, err := model.Load(spec.FS)
@@ -74,7 +76,8 @@ func buildSite(t *testing.T) (string, *model.Spec) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := build.LoadEvidence("../build/testdata/evidence")
+	root, _ := filepath.Abs("../..")
+	ev, err := build.LoadEvidence(evidencetest.Make(t, root).Dir)
 	if err != nil {
 		t.Fatal(err)
 	}

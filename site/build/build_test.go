@@ -2,6 +2,7 @@ package build
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
@@ -11,11 +12,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
 
 	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/evidence/release"
+	"github.com/openihsm/openihsm/internal/evidencetest"
 	"github.com/openihsm/openihsm/site/linkcheck"
 	"github.com/openihsm/openihsm/spec/model"
 	"github.com/openihsm/openihsm/spec/vectors"
@@ -94,11 +98,27 @@ func fullInput(t testing.TB, dir string) Input {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := LoadEvidence("testdata/evidence")
-	if err != nil {
-		t.Fatal(err)
+	return Input{Spec: s, Vectors: vs, Schemas: wire.SchemaFS, Conformance: fixtureReport(t, s), Evidence: realEvidence(t)}
+}
+
+var evidenceOnce struct {
+	sync.Once
+	e   *Evidence
+	err error
+}
+
+// realEvidence is the evidence ihsm evidence build and verify write for a
+// small command of this module, read once for all tests.
+func realEvidence(t testing.TB) *Evidence {
+	t.Helper()
+	evidenceOnce.Do(func() {
+		root, _ := filepath.Abs("../..")
+		evidenceOnce.e, evidenceOnce.err = LoadEvidence(evidencetest.Make(t, root).Dir)
+	})
+	if evidenceOnce.err != nil || evidenceOnce.e == nil {
+		t.Fatalf("evidence: %v", evidenceOnce.err)
 	}
-	return Input{Spec: s, Vectors: vs, Schemas: wire.SchemaFS, Conformance: fixtureReport(t, s), Evidence: ev}
+	return evidenceOnce.e
 }
 
 func pageOf(t *testing.T, files map[string][]byte, name string) string {
@@ -273,64 +293,110 @@ func TestConformanceDashboard(t *testing.T) {
 func TestEvidencePage(t *testing.T) {
 	in := fullInput(t, testSpecs[1])
 	e := in.Evidence
-	if len(e.SBOMs) != 1 || len(e.SBOMs[0].Packages) != 2 {
+	if len(e.SBOMs) != 1 || len(e.SBOMs[0].Packages) == 0 {
 		t.Fatalf("SBOMs = %+v", e.SBOMs)
 	}
-	if len(e.Statements) != 1 || e.Statements[0].Kind != "provenance" || !e.Statements[0].Signed {
-		t.Fatalf("statements = %+v", e.Statements)
-	}
-	if e.Verification == nil || !e.Verification.Known || e.Verification.OK || len(e.Verification.Checks) != 3 {
-		t.Fatalf("verification = %+v", e.Verification)
-	}
-	match := map[string]string{}
-	for _, s := range e.Subjects {
-		match[s.Name] = s.Match
-	}
-	if match["ihsm-linux-amd64"] != "matches" || match["sbom.spdx.json"] != "differs" {
-		t.Errorf("subject digest checks = %v", match)
-	}
-	chain := map[string]string{}
-	for _, l := range e.Chain {
-		chain[l.Name] = l.State
-	}
-	want := map[string]string{
-		"Release subjects and digests": "failed",
-		"SBOM (SPDX)":                  "verified",
-		"Provenance":                   "verified",
-		"Test results":                 "not-checked",
-		"Short-form report (SFR)":      "not-checked",
-		"Verifier's verdict":           "failed",
-	}
-	for k, v := range want {
-		if chain[k] != v {
-			t.Errorf("chain %q = %q, want %q", k, chain[k], v)
+	kinds := map[string]int{}
+	for _, s := range e.Statements {
+		kinds[s.Kind]++
+		if s.Kind != "verification summary" && !s.Signed {
+			t.Errorf("%s is not shown as signed", s.File)
 		}
 	}
-	if len(e.TestSuites) != 1 || e.TestSuites[0].Failures != 1 || len(e.SFRs) != 1 {
-		t.Errorf("tests %+v, SFRs %d", e.TestSuites, len(e.SFRs))
+	if kinds["provenance"] != 1 || kinds["SBOM attestation"] != 1 || kinds["test results"] != 3 || kinds["verification summary"] != 1 {
+		t.Fatalf("statement kinds = %v", kinds)
+	}
+	if v := e.Verification; v == nil || !v.Known || !v.OK || len(v.Checks) < 10 || !strings.Contains(v.Report, "result: PASSED") {
+		t.Fatalf("verification = %+v", e.Verification)
+	}
+	if len(e.Subjects) != 1 || e.Subjects[0].Name != "bin/hello" || e.Subjects[0].Match != "matches" || len(e.Subjects[0].Digests) != 3 {
+		t.Errorf("subjects = %+v", e.Subjects)
+	}
+	if len(e.SFRs) != 1 || e.SFRs[0].File != "sfr/sfr.cose" || len(e.Links) != 1 {
+		t.Errorf("SFRs %+v, links %d", e.SFRs, len(e.Links))
+	}
+	for _, l := range e.Chain {
+		want := "verified"
+		if l.Name == "Running device" {
+			want = "not-checked"
+		}
+		if l.State != want {
+			t.Errorf("chain %q = %q (%s), want %q", l.Name, l.State, l.Detail, want)
+		}
 	}
 	files, err := Render(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := pageOf(t, files, "evidence/index.html")
-	for _, w := range []string{"pkg:golang/github.com/openihsm/openihsm@0.1.0", "https://slsa.dev/provenance/v1", "release-2026", "digest differs", "✗ failed"} {
+	for _, w := range []string{"bin/hello", "https://slsa.dev/provenance/v1", "✓ verified", "sfr/sfr.cose", "OpenIHSM reference HSM", "links/build.", "digest matches"} {
 		if !strings.Contains(p, w) {
 			t.Errorf("evidence page lacks %q", w)
 		}
 	}
 }
 
+// TestEvidencePageFailure shows a verification that failed: the link the
+// verifier named fails, the ones after it were not checked.
+func TestEvidencePageFailure(t *testing.T) {
+	root, _ := filepath.Abs("../..")
+	ev := evidencetest.Make(t, root)
+	bin := filepath.Join(ev.Dir, "bin", "hello")
+	data, _ := os.ReadFile(bin)
+	data[len(data)/2] ^= 1
+	os.WriteFile(bin, data, 0o644)
+	trust, err := release.LoadTrust(ev.TrustFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, verr := release.Verify(context.Background(), ev.Dir, trust)
+	if verr == nil {
+		t.Fatal("tampered evidence verified")
+	}
+	if err := release.WriteVerification(context.Background(), filepath.Join(ev.Dir, release.VerificationDir), sum, trust, verr, nil, time.Unix(1700000000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	e, err := LoadEvidence(ev.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chain := map[string]string{}
+	for _, l := range e.Chain {
+		chain[l.Name] = l.State
+	}
+	for name, want := range map[string]string{
+		"Release subject and digests": "failed",
+		"SBOM (SPDX)":                 "not-checked",
+		"Short-form report (SFR)":     "not-checked",
+		"Verifier's verdict":          "failed",
+	} {
+		if chain[name] != want {
+			t.Errorf("chain %q = %q, want %q", name, chain[name], want)
+		}
+	}
+	files, err := Render(Input{Spec: loadSpec(t, testSpecs[1]), Evidence: e})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := pageOf(t, files, "evidence/index.html"); !strings.Contains(p, "✗ failed") || !strings.Contains(p, "file bin/hello") || !strings.Contains(p, "digest differs") {
+		t.Error("the evidence page does not show the failed link")
+	}
+}
+
 func TestEvidenceBadInputIsNotFatal(t *testing.T) {
 	fsys := fstest.MapFS{
-		"evidence.json":        {Data: []byte(`{"subjects": "not a list"}`)},
-		"broken.json":          {Data: []byte(`{`)},
-		"x.intoto.jsonl":       {Data: []byte("{\"payloadType\":\"a\",\"payload\":\"!!!\"}\n[1,2]\n")},
-		"verification.json":    {Data: []byte(`{"checks":[1,{"name":7}]}`)},
-		"results.xml":          {Data: []byte(`<testsuite`)},
-		"sfr.jws":              {Data: []byte(`a.b`)},
-		"nested/deep/x.json":   {Data: []byte(strings.Repeat("[", 20) + strings.Repeat("]", 20))},
-		"nested/long-str.json": {Data: []byte(`"` + strings.Repeat("x", 5000) + `"`)},
+		"evidence.json":            {Data: []byte(`{"subjects": "not a list"}`)},
+		"broken.json":              {Data: []byte(`{`)},
+		"x.intoto.jsonl":           {Data: []byte("{\"payloadType\":\"a\",\"payload\":\"!!!\"}\n[1,2]\n")},
+		"verification.json":        {Data: []byte(`{"checks":[1,{"name":7}]}`)},
+		"verification/checks.json": {Data: []byte(`{"version":1,"result":7,"checks":[1,{"link":7}]}`)},
+		"sfr/x.cose":               {Data: []byte{0xd2, 0x84, 0x40}},
+		"links/build.x.link":       {Data: []byte(`{"signed":{"_type":"link","materials":7}}`)},
+		"links/broken.link":        {Data: []byte(`{`)},
+		"results.xml":              {Data: []byte(`<testsuite`)},
+		"sfr.jws":                  {Data: []byte(`a.b`)},
+		"nested/deep/x.json":       {Data: []byte(strings.Repeat("[", 20) + strings.Repeat("]", 20))},
+		"nested/long-str.json":     {Data: []byte(`"` + strings.Repeat("x", 5000) + `"`)},
 	}
 	e, err := ReadEvidence(fsys)
 	if err != nil {

@@ -14,15 +14,20 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/openihsm/openihsm/evidence/release"
+	"github.com/openihsm/openihsm/evidence/sfr"
 )
 
 // Evidence is a release's evidence directory (ihsm evidence build --out
-// DIR) as the site shows it. The reader is generic on purpose: it
-// recognises each JSON document by its content (an SPDX document by
-// spdxVersion, an in-toto statement by _type, a DSSE envelope by
-// payloadType, a short-form report by review_framework_version, the
-// verifier's summary by its name) rather than by a fixed schema, so the
-// page keeps working as the evidence formats evolve.
+// DIR, then ihsm evidence verify DIR) as the site shows it. Each document is
+// recognised by its content (an SPDX document by spdxVersion, an in-toto
+// statement by _type, a DSSE envelope by payloadType, an in-toto link by
+// its signed _type, a short-form report by review_framework_version or by
+// parsing as a signed CoRIM), so extra files are shown too. What the page
+// says about each link of the chain comes only from the verifier's own
+// record, verification/checks.json (release.Checks): the site verifies
+// nothing itself.
 type Evidence struct {
 	Files        []EvidenceFile
 	Manifest     *Doc
@@ -31,6 +36,7 @@ type Evidence struct {
 	Statements   []Statement
 	TestSuites   []TestSuite
 	SFRs         []Doc
+	Links        []Doc // in-toto links
 	Verification *Verification
 	Reports      []Doc // conformance reports bundled as evidence
 	Others       []Doc
@@ -95,20 +101,24 @@ type TestSuite struct {
 	Time                             string
 }
 
-// Verification is the verifier's summary.
+// Verification is what the verifier recorded: checks.json when present,
+// else only the verdict of its VSA.
 type Verification struct {
 	File    string
 	Verdict string
 	OK      bool
-	Known   bool // the summary states an overall verdict
+	Known   bool // the record states an overall verdict
 	Checks  []Check
+	Report  string // report.txt, the verifier's human report
 	Tree    template.HTML
+
+	checks *release.Checks
 }
 
 // Check is one check the verifier reports.
 type Check struct {
-	Name, Detail string
-	OK           bool
+	Name, Chain, Detail string
+	OK                  bool
 }
 
 // ChainLink is one link of the evidence chain and whether the verifier
@@ -153,6 +163,11 @@ func ReadEvidence(fsys fs.FS) (*Evidence, error) {
 		return nil, fmt.Errorf("site: evidence: %w", err)
 	}
 	sort.Slice(e.Files, func(i, j int) bool { return e.Files[i].Path < e.Files[j].Path })
+	if e.Verification != nil {
+		if b, err := fs.ReadFile(fsys, path.Join(release.VerificationDir, release.ReportFile)); err == nil {
+			e.Verification.Report = string(b)
+		}
+	}
 	digests := map[string]string{}
 	for _, f := range e.Files {
 		digests[f.Path] = f.SHA256
@@ -225,6 +240,28 @@ func (e *Evidence) classify(p string, b []byte) string {
 			return kind + " (JWS)"
 		}
 		return "JWS"
+	case strings.HasSuffix(lower, ".link"):
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return "unreadable in-toto link"
+		}
+		if m, ok := v.(map[string]any); ok {
+			if signed, ok := m["signed"].(map[string]any); ok && str(signed, "_type") == "link" {
+				e.Links = append(e.Links, Doc{File: p, Kind: "in-toto link", Tree: tree(linkSummary(signed))})
+				return "in-toto link (step " + str(signed, "name") + ")"
+			}
+		}
+		e.Others = append(e.Others, Doc{File: p, Kind: "JSON", Tree: tree(v)})
+		return "JSON"
+	case strings.HasSuffix(lower, ".cose"), strings.HasSuffix(lower, ".corim"), strings.HasSuffix(lower, ".cbor"):
+		r, err := sfr.Parse(b)
+		if err != nil {
+			return "CBOR"
+		}
+		e.SFRs = append(e.SFRs, Doc{File: p, Kind: "short-form report", Tree: tree(jsonValue(r))})
+		return "OCP SAFE short-form report (CoRIM)"
+	case p == path.Join(release.VerificationDir, release.ReportFile):
+		return "verifier's report"
 	}
 	return "file"
 }
@@ -271,14 +308,14 @@ func (e *Evidence) document(file, base string, v any) string {
 	case m["report_version"] != nil && m["suite"] != nil:
 		e.Reports = append(e.Reports, Doc{File: file, Kind: "conformance report", Tree: tree(map[string]any{"result": m["result"], "suite": m["suite"], "implementation": m["implementation"]})})
 		return "conformance report"
-	case strings.Contains(base, "verif"):
-		e.Verification = verification(file, m)
-		return "verification summary"
-	case base == "evidence.json":
-		e.Manifest = &Doc{File: file, Kind: "manifest", Tree: tree(m)}
-		for _, k := range []string{"subjects", "subject", "artifacts", "files"} {
-			e.Subjects = append(e.Subjects, subjects(m[k])...)
+	case base == release.ChecksFile && m["checks"] != nil && m["result"] != nil:
+		if v := checksFile(file, m); v != nil {
+			e.Verification = v
+			return "verifier's checks"
 		}
+	case base == release.ManifestFile:
+		e.Manifest = &Doc{File: file, Kind: "manifest", Tree: tree(m)}
+		e.Subjects = append(e.Subjects, subjects(m["subject"])...)
 		return "evidence manifest"
 	}
 	e.Others = append(e.Others, Doc{File: file, Kind: "JSON", Tree: tree(m)})
@@ -294,11 +331,11 @@ func (e *Evidence) statement(file string, m map[string]any) Statement {
 		st.Kind = "provenance"
 	case strings.Contains(lp, "verification_summary"):
 		st.Kind = "verification summary"
-		if p, ok := m["predicate"].(map[string]any); ok && e.Verification == nil {
+		if p, ok := m["predicate"].(map[string]any); ok && (e.Verification == nil || e.Verification.checks == nil) {
 			res := str(p, "verificationResult")
 			e.Verification = &Verification{File: file, Verdict: res, Known: res != "", OK: strings.EqualFold(res, "PASSED"), Tree: tree(p)}
 		}
-	case strings.Contains(lp, "test"):
+	case strings.Contains(lp, "test-result"):
 		st.Kind = "test results"
 	case strings.Contains(lp, "spdx"):
 		st.Kind = "SBOM attestation"
@@ -343,7 +380,11 @@ func sbom(file string, m map[string]any) SBOM {
 // subjects reads a list of {name|path|file|uri, digest: {alg: hex} | "alg:hex", sha256: hex}.
 func subjects(v any) []Subject {
 	var out []Subject
-	for _, it := range list(v) {
+	items := list(v)
+	if m, ok := v.(map[string]any); ok {
+		items = []any{m}
+	}
+	for _, it := range items {
 		m, ok := it.(map[string]any)
 		if !ok {
 			continue
@@ -378,77 +419,29 @@ func subjects(v any) []Subject {
 	return out
 }
 
-func verification(file string, m map[string]any) *Verification {
-	v := &Verification{File: file, Tree: tree(m)}
-	for _, k := range []string{"verified", "ok", "passed", "valid"} {
-		if b, ok := m[k].(bool); ok {
-			v.Known, v.OK = true, b
-			v.Verdict = map[bool]string{true: "verified", false: "not verified"}[b]
-			break
-		}
+// checksFile reads the verifier's checks.json.
+func checksFile(file string, m map[string]any) *Verification {
+	raw, err := json.Marshal(m)
+	if err != nil {
+		return nil
 	}
-	if !v.Known {
-		for _, k := range []string{"verdict", "result", "status", "verificationResult"} {
-			if s := str(m, k); s != "" {
-				v.Known, v.OK, v.Verdict = true, okWord(s), s
-				break
-			}
-		}
+	var c release.Checks
+	if err := json.Unmarshal(raw, &c); err != nil || c.Version != release.ChecksVersion {
+		return nil
 	}
-	for _, k := range []string{"checks", "steps", "results", "links", "chain"} {
-		items := list(m[k])
-		if len(items) == 0 {
-			continue
-		}
-		for _, it := range items {
-			cm, ok := it.(map[string]any)
-			if !ok {
-				continue
-			}
-			c := Check{}
-			for _, nk := range []string{"name", "check", "step", "link", "subject", "file", "id"} {
-				if c.Name = str(cm, nk); c.Name != "" {
-					break
-				}
-			}
-			for _, ok := range []string{"ok", "verified", "passed", "valid"} {
-				if b, isBool := cm[ok].(bool); isBool {
-					c.OK = b
-					break
-				}
-				if s := str(cm, ok); s != "" {
-					c.OK = okWord(s)
-					break
-				}
-			}
-			for _, sk := range []string{"status", "result"} {
-				if s := str(cm, sk); s != "" {
-					c.OK = okWord(s)
-				}
-			}
-			for _, dk := range []string{"detail", "message", "reason", "error"} {
-				if c.Detail = str(cm, dk); c.Detail != "" {
-					break
-				}
-			}
-			v.Checks = append(v.Checks, c)
-		}
-		break
+	v := &Verification{File: file, Verdict: c.Result, Known: true, OK: c.Result == "PASSED" && c.Failure == nil, Tree: tree(m), checks: &c}
+	for _, ch := range c.Checks {
+		v.Checks = append(v.Checks, Check{Name: ch.Link, Chain: ch.Chain, Detail: ch.Detail, OK: true})
+	}
+	if f := c.Failure; f != nil {
+		v.Checks = append(v.Checks, Check{Name: f.Link, Chain: f.Chain, Detail: f.Error})
 	}
 	return v
 }
 
-func okWord(s string) bool {
-	switch strings.ToLower(s) {
-	case "ok", "pass", "passed", "verified", "valid", "success", "true":
-		return true
-	}
-	return false
-}
-
 // chain lines up the links of the evidence chain, from the release's
-// subjects to the verifier's verdict, with the verifier's checks that name
-// each one.
+// subject to the verifier's verdict, each with the checks the verifier
+// recorded for it (release.Check.Chain).
 func (e *Evidence) chain() []ChainLink {
 	count := func(kind string) int {
 		n := 0
@@ -459,45 +452,48 @@ func (e *Evidence) chain() []ChainLink {
 		}
 		return n
 	}
+	var checks *release.Checks
+	if e.Verification != nil {
+		checks = e.Verification.checks
+	}
 	links := []struct {
-		name    string
-		present bool
-		words   []string
+		name, chain string
+		present     bool
 	}{
-		{"Release subjects and digests", e.Manifest != nil || len(e.Subjects) > 0, []string{"subject", "digest", "manifest", "evidence", "artifact"}},
-		{"SBOM (SPDX)", len(e.SBOMs) > 0 || count("SBOM attestation") > 0, []string{"sbom", "spdx"}},
-		{"Provenance", count("provenance") > 0, []string{"provenance", "slsa", "build"}},
-		{"Test results", len(e.TestSuites) > 0 || count("test results") > 0 || len(e.Reports) > 0, []string{"test", "conformance"}},
-		{"Short-form report (SFR)", len(e.SFRs) > 0, []string{"sfr", "short-form", "safe"}},
+		{"Release subject and digests", release.ChainSubject, e.Manifest != nil},
+		{"Provenance and source", release.ChainProvenance, count("provenance") > 0},
+		{"SBOM (SPDX)", release.ChainSBOM, len(e.SBOMs) > 0},
+		{"Build step (in-toto link)", release.ChainBuildLink, len(e.Links) > 0},
+		{"Test results", release.ChainTests, count("test results") > 0},
+		{"Reproducible build", release.ChainReproducible, count("test results") > 0},
+		{"Short-form report (SFR)", release.ChainSFR, len(e.SFRs) > 0},
+		{"Running device", release.ChainDevice, checks != nil && checks.Device != nil},
 	}
 	var out []ChainLink
 	for _, l := range links {
 		cl := ChainLink{Name: l.name, Present: l.present, State: "missing"}
-		if l.present {
-			cl.State, cl.Detail = "not-checked", "present; no check of the verifier names it"
+		var names []string
+		if checks != nil {
+			for _, c := range checks.Checks {
+				if c.Chain == l.chain {
+					names = append(names, c.Link)
+				}
+			}
 		}
-		if v := e.Verification; v != nil {
-			var matched []Check
-			for _, c := range v.Checks {
-				n := strings.ToLower(c.Name)
-				for _, w := range l.words {
-					if strings.Contains(n, w) {
-						matched = append(matched, c)
-						break
-					}
-				}
-			}
-			if len(matched) > 0 {
-				cl.State = "verified"
-				var names []string
-				for _, c := range matched {
-					names = append(names, c.Name)
-					if !c.OK {
-						cl.State = "failed"
-					}
-				}
-				cl.Detail = strings.Join(names, ", ")
-			}
+		switch {
+		case checks != nil && checks.Failure != nil && checks.Failure.Chain == l.chain:
+			cl.State, cl.Detail = "failed", checks.Failure.Link+": "+checks.Failure.Error
+		case len(names) > 0:
+			cl.State, cl.Detail = "verified", strings.Join(names, ", ")
+		case l.chain == release.ChainDevice && !l.present:
+			cl.State, cl.Detail = "not-checked", "no running device was asked (ihsm evidence verify --device)"
+		case !l.present:
+		case checks == nil:
+			cl.State, cl.Detail = "not-checked", "the evidence has no verification/checks.json"
+		case checks.Failure != nil:
+			cl.State, cl.Detail = "not-checked", "the verifier stopped at an earlier link"
+		default:
+			cl.State, cl.Detail = "not-checked", "present; the verifier's policy did not check it"
 		}
 		out = append(out, cl)
 	}
@@ -514,6 +510,24 @@ func (e *Evidence) chain() []ChainLink {
 		}
 	}
 	return append(out, verdict)
+}
+
+// linkSummary is what the page shows of an in-toto link: its step, command
+// and products, and how many materials it names.
+func linkSummary(signed map[string]any) map[string]any {
+	mats, _ := signed["materials"].(map[string]any)
+	return map[string]any{"name": signed["name"], "command": signed["command"], "products": signed["products"], "materials": fmt.Sprintf("%d files", len(mats))}
+}
+
+// jsonValue is v as the generic JSON value tree renders.
+func jsonValue(v any) any {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var out any
+	json.Unmarshal(b, &out)
+	return out
 }
 
 // junit reads JUnit XML: a <testsuites> of <testsuite>s or one <testsuite>.
