@@ -203,6 +203,15 @@ func (s *site) fields(fs []model.Field) []fieldView {
 				item, v.TypeHref = f.Enum, "protocol/types.html#"+f.Enum
 			}
 			v.Type = "list of " + item
+		case model.TypeMap:
+			switch f.Map {
+			case model.MapHeader:
+				v.Type, v.TypeHref = "map: the request or response header", "protocol/envelope.html#request-header"
+			case model.MapBody:
+				v.Type, v.TypeHref = "map: the command's request or response", "protocol/index.html"
+			default:
+				v.Type = "map " + f.Map
+			}
 		}
 		v.Limits = limits(&f)
 		out = append(out, v)

@@ -304,6 +304,8 @@ func fieldType(f *model.Field) string {
 		return "flags " + f.Flags
 	case model.TypeList:
 		return "list of " + strings.TrimSpace(f.Items+" "+f.Enum+f.Flags)
+	case model.TypeMap:
+		return "map " + f.Map
 	}
 	return f.Type
 }

@@ -234,9 +234,9 @@ func (l *linter) commandRef(pos Pos, who, name string) {
 
 func (l *linter) wire() {
 	w := &l.s.Wire
-	l.fields(w.Pos, "envelope", w.Envelope)
-	l.fields(w.Pos, "request header", w.RequestHeader)
-	l.fields(w.Pos, "response header", w.ResponseHeader)
+	l.fields(w.Pos, "envelope", w.Envelope, envelopeMaps)
+	l.fields(w.Pos, "request header", w.RequestHeader, nil)
+	l.fields(w.Pos, "response header", w.ResponseHeader, nil)
 	l.errorRows("common errors", w.CommonErrors, true)
 	if lim := l.s.Limit("max_frame"); lim != nil && lim.Value != uint64(w.Framing.MaxFrame) {
 		l.ps.at(lim.Pos, "limit-mismatch", "limit max_frame is %d but wire.yaml framing.max_frame is %d", lim.Value, w.Framing.MaxFrame)
@@ -245,9 +245,13 @@ func (l *linter) wire() {
 
 var scalarTypes = []string{TypeU8, TypeU16, TypeU32, TypeU64, TypeBool, TypeBytes, TypeText}
 
+// envelopeMaps are the maps an envelope field may embed.
+var envelopeMaps = []string{MapHeader, MapBody}
+
 // fields checks one CBOR map: unique keys and names (RFC 8949 §4.2.1 maps
-// have no duplicate keys), resolvable types and bounded sizes.
-func (l *linter) fields(owner Pos, what string, fs []Field) {
+// have no duplicate keys), resolvable types and bounded sizes. maps are the
+// names a map field of this map may embed.
+func (l *linter) fields(owner Pos, what string, fs []Field, maps []string) {
 	unique(l, "unique-field-key", what+" field key", fs, func(f *Field) (string, Pos) { return strconv.Itoa(f.Key), posOr(f.Pos, owner) })
 	unique(l, "unique-field-name", what+" field", fs, func(f *Field) (string, Pos) { return f.Name, posOr(f.Pos, owner) })
 	for _, f := range fs {
@@ -294,8 +298,25 @@ func (l *linter) fields(owner Pos, what string, fs []Field) {
 			default:
 				l.ps.at(pos, "field-type", "%s: list items %q is not one of %s, enum or flags", who, f.Items, strings.Join(scalarTypes, ", "))
 			}
+		case TypeMap:
+			switch {
+			case f.Map == "":
+				l.ps.at(pos, "field-type", "%s: a map field names the map it embeds (map: ...)", who)
+			case !slices.Contains(maps, f.Map):
+				if len(maps) == 0 {
+					l.ps.at(pos, "field-type", "%s: map %q: no map can be embedded here", who, f.Map)
+				} else {
+					l.ps.at(pos, "field-type", "%s: map %q is not one of %s", who, f.Map, strings.Join(maps, ", "))
+				}
+			}
+			if f.Size != nil {
+				l.ps.at(pos, "field-size", "%s: a map is bounded by its own fields, not by a size", who)
+			}
 		default:
 			l.ps.at(pos, "field-type", "%s: unknown type %q", who, f.Type)
+		}
+		if f.Map != "" && f.Type != TypeMap {
+			l.ps.at(pos, "field-type", "%s: map is set on a %s field", who, f.Type)
 		}
 		if f.Enum != "" && f.Type != TypeEnum && f.Items != TypeEnum {
 			l.ps.at(pos, "field-type", "%s: enum is set on a %s field", who, f.Type)
@@ -373,8 +394,8 @@ func (l *linter) commands() {
 			l.roleRef(c.Pos, who, r)
 		}
 		l.feature(c.Pos, who, c.Feature)
-		l.fields(c.Pos, c.Name+" request", c.Request)
-		l.fields(c.Pos, c.Name+" response", c.Response)
+		l.fields(c.Pos, c.Name+" request", c.Request, nil)
+		l.fields(c.Pos, c.Name+" response", c.Response, nil)
 		l.errorRows(who, c.Errors, false)
 		if len(l.s.EffectiveErrors(c)) == 0 {
 			l.ps.at(c.Pos, "no-errors", "%s has no error table: no rows of its own and no common rows for session rule %q", who, c.Session)

@@ -131,6 +131,19 @@ var mutations = []mutation{
 		c.Set(f, p+"/request/0/enum", "NoSuchEnum", "!!str")
 		return f, p + "/request/0"
 	}},
+	{"envelope map naming no map", "field-type", func(c *spectest.Copy) (string, string) {
+		c.Set("wire.yaml", "/envelope/0/map", "trailer", "!!str")
+		return "wire.yaml", "/envelope/0"
+	}},
+	{"map field in a command", "field-type", func(c *spectest.Copy) (string, string) {
+		f, p := c.FirstWhere("commands", "commands", func(f, p string) bool {
+			n := c.Lookup(f, p+"/request")
+			return n != nil && len(n.Content) > 0 && c.Lookup(f, p+"/request/0/size") == nil
+		})
+		c.Set(f, p+"/request/0/type", "map", "!!str")
+		c.AddKey(f, p+"/request/0", "map", "body")
+		return f, p + "/request/0"
+	}},
 	{"unknown role", "dangling-role", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
 		c.Set(f, "/commands/0/roles/0", "janitor", "!!str")

@@ -175,6 +175,17 @@ const (
 	TypeEnum  = "enum"  // Enum names the type
 	TypeFlags = "flags" // Flags names the type
 	TypeList  = "list"  // Items names the element type; Size bounds the count
+	TypeMap   = "map"   // an embedded CBOR map (not a byte string); Map names it
+)
+
+// Maps a map field of the envelope may name (spec: wire.yaml, envelope).
+const (
+	// MapHeader is the header of the message: the request_header map of
+	// wire.yaml in a request, the response_header map in a response.
+	MapHeader = "header"
+	// MapBody is the command's body: its request map in a request, its
+	// response map in a response.
+	MapBody = "body"
 )
 
 // Field is one entry of a CBOR map with a small integer key.
@@ -186,6 +197,7 @@ type Field struct {
 	Enum     string `yaml:"enum,omitempty"`
 	Flags    string `yaml:"flags,omitempty"`
 	Items    string `yaml:"items,omitempty"`     // element type of a list: u16, u32, bytes, text or enum
+	Map      string `yaml:"map,omitempty"`       // the map a map field embeds: header or body (envelope only)
 	Size     *Range `yaml:"size,omitempty"`      // byte length of bytes/text, element count of a list
 	ItemSize *Range `yaml:"item_size,omitempty"` // byte length of each bytes element of a list
 	Range    *Range `yaml:"range,omitempty"`     // numeric bounds of an integer

@@ -116,45 +116,65 @@ func check(s *model.Spec) error {
 	if err := checkHeader("request_header", s.Wire.RequestHeader, requestHeader); err != nil {
 		return err
 	}
-	return checkHeader("response_header", s.Wire.ResponseHeader, responseHeader)
+	if err := checkHeader("response_header", s.Wire.ResponseHeader, responseHeader); err != nil {
+		return err
+	}
+	return checkHeader("envelope", s.Wire.Envelope, envelope)
 }
 
-// The headers are hand-written in spec/wire (header.go) so the envelope
-// codec costs no reflection; these are the fields that code implements,
-// and the generator refuses a wire.yaml that says otherwise.
+// The headers and the envelope are hand-written in spec/wire (header.go,
+// envelope.go) so the envelope codec costs no reflection; these are the
+// fields that code implements, and the generator refuses a wire.yaml that
+// says otherwise.
 type headerField struct {
 	key      int
 	name     string
 	typ      string
 	optional bool
+	embeds   string // for a map field: the map it embeds
 }
 
 var (
 	requestHeader = []headerField{
-		{1, "revision", model.TypeU16, false},
-		{2, "opcode", model.TypeU16, false},
-		{3, "request_id", model.TypeU32, false},
-		{4, "session_id", model.TypeU32, true},
-		{5, "sequence", model.TypeU64, true},
+		{1, "revision", model.TypeU16, false, ""},
+		{2, "opcode", model.TypeU16, false, ""},
+		{3, "request_id", model.TypeU32, false, ""},
+		{4, "session_id", model.TypeU32, true, ""},
+		{5, "sequence", model.TypeU64, true, ""},
 	}
 	responseHeader = append(append([]headerField(nil), requestHeader...),
-		headerField{6, "status", model.TypeU32, false},
-		headerField{7, "fips_approved", model.TypeBool, false},
+		headerField{6, "status", model.TypeU32, false, ""},
+		headerField{7, "fips_approved", model.TypeBool, false, ""},
 	)
+	// envelope is what spec/wire/envelope.go implements: the header and
+	// the plaintext body are CBOR maps embedded as they are, the sealed
+	// body is a byte string.
+	envelope = []headerField{
+		{1, "header", model.TypeMap, false, model.MapHeader},
+		{2, "body", model.TypeMap, true, model.MapBody},
+		{3, "sealed", model.TypeBytes, true, ""},
+	}
 )
 
 func checkHeader(what string, got []model.Field, want []headerField) error {
 	if len(got) != len(want) {
-		return fmt.Errorf("wire.yaml %s: %d fields, spec/wire/header.go implements %d", what, len(got), len(want))
+		return fmt.Errorf("wire.yaml %s: %d fields, spec/wire implements %d", what, len(got), len(want))
 	}
 	for i, f := range got {
 		w := want[i]
-		if f.Key != w.key || f.Name != w.name || f.Type != w.typ || f.Optional != w.optional {
-			return fmt.Errorf("wire.yaml %s: field %d is {%d %s %s optional=%v}, spec/wire/header.go implements {%d %s %s optional=%v}",
-				what, i, f.Key, f.Name, f.Type, f.Optional, w.key, w.name, w.typ, w.optional)
+		if f.Key != w.key || f.Name != w.name || f.Type != w.typ || f.Optional != w.optional || f.Map != w.embeds {
+			return fmt.Errorf("wire.yaml %s: field %d is {%d %s %s%s optional=%v}, spec/wire implements {%d %s %s%s optional=%v}",
+				what, i, f.Key, f.Name, f.Type, mapSuffix(f.Map), f.Optional, w.key, w.name, w.typ, mapSuffix(w.embeds), w.optional)
 		}
 	}
 	return nil
+}
+
+func mapSuffix(m string) string {
+	if m == "" {
+		return ""
+	}
+	return " of " + m
 }
 
 // goFile formats src as Go source.

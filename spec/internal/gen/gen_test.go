@@ -107,6 +107,12 @@ func TestCheckRefuses(t *testing.T) {
 			s.Commands[0].Errors = append(s.Commands[0].Errors, model.ErrorRow{Status: "Nope"})
 		},
 		"header drift": func(s *model.Spec) { s.Wire.RequestHeader[0].Key = 9 },
+		"envelope header as a byte string": func(s *model.Spec) {
+			s.Wire.Envelope[0].Type, s.Wire.Envelope[0].Map = model.TypeBytes, ""
+		},
+		"envelope body as a byte string": func(s *model.Spec) {
+			s.Wire.Envelope[1].Type, s.Wire.Envelope[1].Map = model.TypeBytes, ""
+		},
 		"list of flags": func(s *model.Spec) {
 			s.Commands[0].Request = append(s.Commands[0].Request, model.Field{Key: 20, Name: "x", Type: "list", Items: "flags"})
 		},

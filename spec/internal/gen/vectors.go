@@ -149,9 +149,20 @@ func (g *vecGen) header(c model.Command, response bool, sessionID, seq uint64, s
 	return h, j
 }
 
-// payload returns the envelope of f, its body sealed if f says so.
+// envKey is the key of the named envelope field (spec: wire.yaml,
+// envelope); check has made sure the three exist.
+func (g *vecGen) envKey(name string) uint64 {
+	if f := model.Lookup(g.s.Wire.Envelope, name); f != nil {
+		return uint64(f.Key)
+	}
+	return 0
+}
+
+// payload returns the envelope of f, its body sealed if f says so. The
+// header and the body are embedded as CBOR maps, the sealed body is a byte
+// string (spec: wire.yaml, envelope).
 func (g *vecGen) payload(f frame) ([]byte, error) {
-	env := map[uint64]any{1: f.hdr}
+	env := map[uint64]any{g.envKey("header"): f.hdr}
 	if f.sealed {
 		aad, err := g.enc.Marshal(f.hdr)
 		if err != nil {
@@ -171,9 +182,9 @@ func (g *vecGen) payload(f frame) ([]byte, error) {
 			binary.BigEndian.PutUint32(nonce[:4], 2)
 		}
 		binary.BigEndian.PutUint64(nonce[4:], f.hdr[5].(uint64))
-		env[3] = aead.Seal(nil, nonce[:], plain, aad)
+		env[g.envKey("sealed")] = aead.Seal(nil, nonce[:], plain, aad)
 	} else {
-		env[2] = f.body
+		env[g.envKey("body")] = f.body
 	}
 	return g.enc.Marshal(env)
 }
