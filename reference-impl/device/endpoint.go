@@ -134,16 +134,14 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 		// number outside a session has no channel to open it.
 		return c.plainError(rc.SessionNotExpected)
 	}
-	// 7. Role.
-	if code := c.roleRule(); code != rc.Success {
-		return c.error(code)
-	}
-	// 8. Body: decode and validate against the spec.
+	// 7. Body: decode and validate against the spec. There is no role
+	// check: the endpoint binds the anonymous and officer roles, and steps
+	// 5 and 6 establish the user role (package documentation).
 	req := ci.NewRequest()
 	if err := wire.Unmarshal(body, req); err != nil {
 		return c.error(rc.FromError(err))
 	}
-	// 9. Handler.
+	// 8. Handler.
 	c.approved = true
 	resp, err := c.handle(req)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
 	"github.com/openihsm/openihsm/spec/rc"
+	"github.com/openihsm/openihsm/spec/vectors"
 	"github.com/openihsm/openihsm/spec/wire"
 )
 
@@ -99,13 +100,32 @@ func TestFeaturesMatchSpec(t *testing.T) {
 }
 
 // FuzzHandle: no input makes the device panic or answer something that is
-// not a decodable response.
+// not a decodable response, or a status the spec's error tables do not
+// allow for the request (checkTable). Its seeds are a request of each
+// command and every request of spec/vectors.
 func FuzzHandle(f *testing.F) {
 	h := newHarness(f, Config{})
 	sess := h.session()
 	f.Add(h.payload(sess, &wire.ListKeysRequest{}))
 	f.Add([]byte{0xa2, 0x01, 0xa3, 0x01, 0x19, 0x01, 0x00, 0x02, 0x19, 0x01, 0x02, 0x03, 0x01, 0x02, 0xa0})
 	f.Add([]byte{})
+	for _, ci := range wire.Commands() {
+		req := ci.NewRequest()
+		if ci.Sealed() {
+			f.Add(h.payload(sess, req))
+		} else if p, err := wire.EncodeRequest(h.header(ci.Opcode, 0), wire.Envelope{Body: h.marshal(req)}); err == nil {
+			f.Add(p)
+		}
+	}
+	all, err := vectors.All()
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, v := range all {
+		if fr, err := v.Frame(); err == nil && v.Direction == "request" && len(fr) >= 4 {
+			f.Add(fr[4:])
+		}
+	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		out := h.ep.Handle(context.Background(), p)
 		rh, _, err := wire.DecodeResponse(out)
@@ -115,5 +135,6 @@ func FuzzHandle(f *testing.F) {
 		if rh.Status == rc.InternalError {
 			t.Fatalf("InternalError for %x", p)
 		}
+		checkTable(t, rh)
 	})
 }

@@ -422,8 +422,21 @@ func (s *site) wire() (wireView, error) {
 		if st := s.spec.StatusByName(e.Status); st != nil {
 			ev.Code, ev.Known = fmt.Sprintf("0x%08X", st.Code), true
 		}
+		var scope []string
 		if len(e.Sessions) > 0 {
-			ev.When += " (session rules: " + strings.Join(e.Sessions, ", ") + ")"
+			scope = append(scope, "session rules "+strings.Join(e.Sessions, ", "))
+		}
+		if len(e.Except) > 0 {
+			scope = append(scope, "every command but "+strings.Join(e.Except, ", "))
+		}
+		if e.Feature {
+			scope = append(scope, "commands of an optional feature")
+		}
+		if e.WithFields {
+			scope = append(scope, "commands whose request has fields")
+		}
+		if len(scope) > 0 {
+			ev.When += " (applies to: " + strings.Join(scope, "; ") + ")"
 		}
 		v.Common = append(v.Common, ev)
 	}

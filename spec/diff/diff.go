@@ -47,7 +47,7 @@ type Change struct {
 
 // Violation is a breach of the versioning policy.
 type Violation struct {
-	Rule    string // breaking-without-major, revision-decreased, requirement-removed, requirement-reused
+	Rule    string // breaking-without-major, revision-decreased, requirement-removed, requirement-reused, status-reused
 	Message string
 	Pos     model.Pos
 }
@@ -344,13 +344,13 @@ func (d *differ) errorRows(owner model.Pos, where string, old, new []model.Error
 		}
 		var ow, nw, osess, nsess, oreq, nreq []string
 		for _, r := range or {
-			ow, osess, oreq = append(ow, r.When), append(osess, strings.Join(r.Sessions, ",")), append(oreq, r.Requirements...)
+			ow, osess, oreq = append(ow, r.When), append(osess, rowScope(r)), append(oreq, r.Requirements...)
 		}
 		for _, r := range nr {
-			nw, nsess, nreq = append(nw, r.When), append(nsess, strings.Join(r.Sessions, ",")), append(nreq, r.Requirements...)
+			nw, nsess, nreq = append(nw, r.When), append(nsess, rowScope(r)), append(nreq, r.Requirements...)
 		}
 		if !slices.Equal(osess, nsess) {
-			d.add(Breaking, pos, where, "%s applies to sessions %v, was %v", st, nsess, osess)
+			d.add(Breaking, pos, where, "%s applies to %v, was %v", st, nsess, osess)
 		}
 		if !slices.Equal(ow, nw) {
 			d.add(Editorial, pos, where, "conditions of %s reworded", st)
@@ -364,6 +364,31 @@ func (d *differ) errorRows(owner model.Pos, where string, old, new []model.Error
 			d.removed(Breaking, posOr(oBy[st][0].Pos, owner), where, "no longer returns %s", st)
 		}
 	}
+}
+
+// rowScope describes which commands a common row applies to and how it is
+// answered: a change to it changes the failure contract of commands.
+func rowScope(r *model.ErrorRow) string {
+	var parts []string
+	if len(r.Sessions) > 0 {
+		parts = append(parts, "sessions "+strings.Join(r.Sessions, ","))
+	}
+	if len(r.Except) > 0 {
+		parts = append(parts, "except "+strings.Join(r.Except, ","))
+	}
+	if r.Feature {
+		parts = append(parts, "feature commands")
+	}
+	if r.WithFields {
+		parts = append(parts, "commands with fields")
+	}
+	if r.Unaddressed {
+		parts = append(parts, "unaddressed")
+	}
+	if len(parts) == 0 {
+		return "every command"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (d *differ) types() {
@@ -414,6 +439,13 @@ func (d *differ) status() {
 			where := "status " + ns.Name
 			if os.Code != ns.Code {
 				d.add(Breaking, ns.Pos, where, "code 0x%08X -> 0x%08X", os.Code, ns.Code)
+			}
+			switch {
+			case !os.Withdrawn && ns.Withdrawn:
+				d.add(Breaking, ns.Pos, where, "withdrawn")
+			case os.Withdrawn && !ns.Withdrawn:
+				d.add(Breaking, ns.Pos, where, "withdrawn code revived")
+				d.violation("status-reused", ns.Pos, "status %s was withdrawn and is used again; a new status needs a new code", ns.Name)
 			}
 			d.text(ns.Pos, where, "category", os.Category, ns.Category)
 			d.text(ns.Pos, where, "description", os.Description, ns.Description)

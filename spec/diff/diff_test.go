@@ -125,6 +125,17 @@ var diffCases = []diffCase{
 	{"status code changed", func(t *testing.T, old, new *model.Spec) {
 		new.Status[1].Code += 0x100
 	}, Breaking, "status", []string{"breaking-without-major"}},
+	{"status withdrawn", func(t *testing.T, old, new *model.Spec) {
+		new.Status[1].Withdrawn = true
+		new.Meta.APIRevision.Major++
+	}, Breaking, "status", nil},
+	{"withdrawn status revived", func(t *testing.T, old, new *model.Spec) {
+		old.Status[1].Withdrawn = true
+		new.Meta.APIRevision.Major++
+	}, Breaking, "status", []string{"status-reused"}},
+	{"common row scope changed", func(t *testing.T, old, new *model.Spec) {
+		new.Wire.CommonErrors[0].Except = []string{new.Commands[0].Name}
+	}, Breaking, "common errors", []string{"breaking-without-major"}},
 	{"new status", func(t *testing.T, old, new *model.Spec) {
 		new.Status = append(new.Status, model.Status{Code: 0x7F000001, Name: "Frobnicated", Category: "device", Description: "New."})
 	}, Additive, "status Frobnicated", nil},

@@ -26,7 +26,13 @@ import (
 //     every bytes, text and list field is bounded.
 //   - unique-opcode, unique-command, unique-command-id, session-rule,
 //     dangling-role, dangling-status, error-success, unique-error-row,
-//     no-errors, no-requirements.
+//     common-filter, role-session, no-errors, no-requirements.
+//   - unreferenced-status: every status of the registry but Success and
+//     the withdrawn ones is returned by some error row or state, so the
+//     tables are exhaustive; withdrawn-status: no row or state names a
+//     withdrawn status; state-reject-row: the status a state refuses
+//     commands with is a common error row, so it shows in every effective
+//     table it belongs to.
 //   - dangling-requirement, withdrawn-requirement: every requirement id
 //     referenced exists and is not withdrawn.
 //   - unique-requirement, requirement-area, requirement-level,
@@ -54,6 +60,7 @@ func Lint(s *Spec) Problems {
 	l.commands()
 	l.states()
 	l.architecture()
+	l.statusUse()
 	l.ps.list.sort()
 	return l.ps.list
 }
@@ -174,8 +181,42 @@ func (l *linter) status() {
 }
 
 func (l *linter) statusRef(pos Pos, who, name string) {
-	if l.s.StatusByName(name) == nil {
+	switch st := l.s.StatusByName(name); {
+	case st == nil:
 		l.ps.at(pos, "dangling-status", "%s names unknown status %q", who, name)
+	case st.Withdrawn:
+		l.ps.at(pos, "withdrawn-status", "%s names withdrawn status %s", who, name)
+	}
+}
+
+// statusUse checks that the error tables are exhaustive: every status of
+// the registry a device may send is named by a row or a state, and every
+// state rejection is a common row.
+func (l *linter) statusUse() {
+	used := map[string]bool{"Success": true}
+	for _, r := range l.s.Wire.CommonErrors {
+		used[r.Status] = true
+	}
+	for _, c := range l.s.Commands {
+		for _, r := range c.Errors {
+			used[r.Status] = true
+		}
+	}
+	for _, m := range l.s.States {
+		for _, st := range m.States {
+			if st.Reject == "" {
+				continue
+			}
+			used[st.Reject] = true
+			if !slices.ContainsFunc(l.s.Wire.CommonErrors, func(r ErrorRow) bool { return r.Status == st.Reject }) {
+				l.ps.at(st.Pos, "state-reject-row", "state machine %s state %s rejects with %s, which is no row of wire.yaml common_errors", m.ID, st.Name, st.Reject)
+			}
+		}
+	}
+	for _, st := range l.s.Status {
+		if !st.Withdrawn && !used[st.Name] {
+			l.ps.at(st.Pos, "unreferenced-status", "status %s is returned by no error row and no state: add it to the tables that return it, or mark it withdrawn", st.Name)
+		}
 	}
 }
 
@@ -368,6 +409,12 @@ func (l *linter) errorRows(who string, rows []ErrorRow, common bool) {
 		if len(r.Sessions) > 0 && !common {
 			l.ps.at(r.Pos, "session-rule", "%s: only common rows are filtered by sessions", who)
 		}
+		if !common && (len(r.Except) > 0 || r.Feature || r.WithFields || r.Unaddressed) {
+			l.ps.at(r.Pos, "common-filter", "%s: except, feature, with_fields and unaddressed belong to common rows", who)
+		}
+		for _, c := range r.Except {
+			l.commandRef(r.Pos, who+" row "+r.Status+" except", c)
+		}
 		for _, sr := range r.Sessions {
 			if !slices.Contains(sessionRules, sr) {
 				l.ps.at(r.Pos, "session-rule", "%s: unknown session rule %q", who, sr)
@@ -392,6 +439,13 @@ func (l *linter) commands() {
 		}
 		for _, r := range c.Roles {
 			l.roleRef(c.Pos, who, r)
+		}
+		// Roles are never checked on the wire: anonymous and officer are
+		// bound to the endpoint, user is held inside a session. A command
+		// sent without a session must therefore be one of the endpoint's
+		// roles, or no request could hold the role it needs.
+		if c.Session == SessionNone && !slices.Contains(c.Roles, "anonymous") && !slices.Contains(c.Roles, "officer") {
+			l.ps.at(c.Pos, "role-session", "%s takes no session, so its roles must include anonymous or officer (the roles bound to the endpoint), not only %v", who, c.Roles)
 		}
 		l.feature(c.Pos, who, c.Feature)
 		l.fields(c.Pos, c.Name+" request", c.Request, nil)

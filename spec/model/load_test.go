@@ -144,6 +144,55 @@ var mutations = []mutation{
 		c.AddKey(f, p+"/request/0", "map", "body")
 		return f, p + "/request/0"
 	}},
+	{"status nothing returns", "unreferenced-status", func(c *spectest.Copy) (string, string) {
+		ptr := c.Append("status.yaml", "/status", "status.yaml", "/status/1")
+		c.Set("status.yaml", ptr+"/code", "0x7F000001", "!!int")
+		c.Set("status.yaml", ptr+"/name", "Frobnicated", "!!str")
+		return "status.yaml", ptr
+	}},
+	{"withdrawn status in a table", "withdrawn-status", func(c *spectest.Copy) (string, string) {
+		f, p := commandWithErrors(c)
+		st := c.Node(f, p+"/errors/0/status").Value
+		sp := ""
+		for i, n := range c.Node("status.yaml", "/status").Content {
+			if len(n.Content) > 0 && c.Node("status.yaml", "/status/"+strconv.Itoa(i)+"/name").Value == st {
+				sp = "/status/" + strconv.Itoa(i)
+			}
+		}
+		if sp == "" {
+			c.T.Fatalf("status %s is not in the registry", st)
+		}
+		if c.Lookup("status.yaml", sp+"/withdrawn") == nil {
+			c.AddKey("status.yaml", sp, "withdrawn", "true")
+		}
+		c.Node("status.yaml", sp+"/withdrawn").Tag = "!!bool"
+		return f, p + "/errors/0"
+	}},
+	{"state rejection without a common row", "state-reject-row", func(c *spectest.Copy) (string, string) {
+		f, p := "states.yaml", "/state_machines/0"
+		for i := range c.Node(f, p+"/states").Content {
+			sp := p + "/states/" + strconv.Itoa(i)
+			if c.Lookup(f, sp+"/reject") != nil {
+				c.Set(f, sp+"/reject", "KeyLimitReached", "!!str")
+				return f, sp
+			}
+		}
+		c.T.Fatal("no state rejects")
+		return "", ""
+	}},
+	{"common filter on a command row", "common-filter", func(c *spectest.Copy) (string, string) {
+		f, p := commandWithErrors(c)
+		c.AddKey(f, p+"/errors/0", "unaddressed", "true")
+		c.Node(f, p+"/errors/0/unaddressed").Tag = "!!bool"
+		return f, p + "/errors/0"
+	}},
+	{"command without a session for the user role only", "role-session", func(c *spectest.Copy) (string, string) {
+		f, p := c.FirstWhere("commands", "commands", func(f, p string) bool {
+			return c.Node(f, p+"/session").Value == "none"
+		})
+		c.Set(f, p+"/roles/0", "user", "!!str")
+		return f, p
+	}},
 	{"unknown role", "dangling-role", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
 		c.Set(f, "/commands/0/roles/0", "janitor", "!!str")

@@ -135,6 +135,7 @@ type Status struct {
 	Name        string `yaml:"name"`     // Go name, e.g. KeyNotFound
 	Category    string `yaml:"category"` // success, protocol, session, auth, key, crypto, device, masking, attestation
 	Description string `yaml:"description"`
+	Withdrawn   bool   `yaml:"withdrawn,omitempty"` // never sent; kept so the code is never reused
 }
 
 // Session rules of a command.
@@ -213,11 +214,20 @@ type Range struct {
 
 // ErrorRow is one row of a command's error table: the status it returns and
 // the condition under which it returns it.
+//
+// A common row (wire.yaml common_errors) applies to the commands its filters
+// admit: Sessions, Except, Feature and WithFields. A common row whose status
+// is the rejection of a state (states.yaml) applies only to the commands one
+// of those states refuses.
 type ErrorRow struct {
 	Pos          `yaml:"-"`
 	Status       string   `yaml:"status"`
 	When         string   `yaml:"when"`
-	Sessions     []string `yaml:"sessions,omitempty"` // for common rows: the session rules it applies to; empty means all
+	Sessions     []string `yaml:"sessions,omitempty"`    // for common rows: the session rules it applies to; empty means all
+	Except       []string `yaml:"except,omitempty"`      // for common rows: commands it never applies to
+	Feature      bool     `yaml:"feature,omitempty"`     // for common rows: applies only to commands of an optional feature
+	WithFields   bool     `yaml:"with_fields,omitempty"` // for common rows: applies only to commands whose request has fields
+	Unaddressed  bool     `yaml:"unaddressed,omitempty"` // answered to no particular request: request_id 0 and opcode 0
 	Requirements []string `yaml:"requirements,omitempty"`
 }
 

@@ -69,12 +69,58 @@ func (s *Spec) Feature(name string) *Feature {
 }
 
 // EffectiveErrors returns the complete error table of c: its own rows, then
-// the common rows of wire.yaml that apply to its session rule (a common row
-// without sessions applies to every command).
+// the common rows of wire.yaml that apply to it. A common row applies when
+// its filters admit c: its session rules (none means every rule), the
+// commands it excepts, and whether it concerns only commands of an optional
+// feature or only commands whose request has fields. A common row whose
+// status is what a state of states.yaml answers the commands it refuses
+// (DeviceTampered, SessionNeedsRenegotiation, ...) applies only when one of
+// those states refuses c: a command every such state allows never gets it.
 func (s *Spec) EffectiveErrors(c *Command) []ErrorRow {
 	rows := slices.Clone(c.Errors)
 	for _, r := range s.Wire.CommonErrors {
-		if len(r.Sessions) == 0 || slices.Contains(r.Sessions, c.Session) {
+		if s.appliesTo(&r, c) {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+func (s *Spec) appliesTo(r *ErrorRow, c *Command) bool {
+	switch {
+	case len(r.Sessions) > 0 && !slices.Contains(r.Sessions, c.Session),
+		slices.Contains(r.Except, c.Name),
+		r.Feature && c.Feature == "",
+		r.WithFields && len(c.Request) == 0:
+		return false
+	}
+	rejecting := false
+	for _, m := range s.States {
+		for _, st := range m.States {
+			if st.Reject != r.Status {
+				continue
+			}
+			rejecting = true
+			if !st.Allows(c.Name) {
+				return true
+			}
+		}
+	}
+	return !rejecting
+}
+
+// Allows reports whether the state accepts the named command.
+func (st *State) Allows(command string) bool {
+	return slices.Contains(st.Allow, "*") || slices.Contains(st.Allow, command)
+}
+
+// Unaddressed returns the common rows answered to no particular request
+// (request_id 0 and opcode 0): a frame whose payload or header the device
+// never read.
+func (s *Spec) Unaddressed() []ErrorRow {
+	var rows []ErrorRow
+	for _, r := range s.Wire.CommonErrors {
+		if r.Unaddressed {
 			rows = append(rows, r)
 		}
 	}

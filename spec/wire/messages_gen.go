@@ -6430,7 +6430,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpSign, Name: "Sign", ID: "CMD-CRYPTO-SIGN", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch"},
 		Requirements: []string{"IHSM-CRY-001", "IHSM-CRY-002", "IHSM-CRY-003", "IHSM-CRY-004"},
 		newRequest:   func() Message { return new(SignRequest) },
 		newResponse:  func() Message { return new(SignResponse) },
@@ -6438,7 +6438,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpVerify, Name: "Verify", ID: "CMD-CRYPTO-VERIFY", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch", "SignatureInvalid"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch", "SignatureInvalid"},
 		Requirements: []string{"IHSM-CRY-005", "IHSM-CRY-006"},
 		newRequest:   func() Message { return new(VerifyRequest) },
 		newResponse:  func() Message { return new(VerifyResponse) },
@@ -6446,7 +6446,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpEncrypt, Name: "Encrypt", ID: "CMD-CRYPTO-ENCRYPT", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength"},
 		Requirements: []string{"IHSM-CRY-007", "IHSM-CRY-008", "IHSM-CRY-009", "IHSM-CRY-010"},
 		newRequest:   func() Message { return new(EncryptRequest) },
 		newResponse:  func() Message { return new(EncryptResponse) },
@@ -6454,7 +6454,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpDecrypt, Name: "Decrypt", ID: "CMD-CRYPTO-DECRYPT", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength", "DecryptFailed"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength", "DecryptFailed"},
 		Requirements: []string{"IHSM-CRY-007", "IHSM-CRY-008", "IHSM-CRY-009", "IHSM-CRY-010", "IHSM-CRY-011"},
 		newRequest:   func() Message { return new(DecryptRequest) },
 		newResponse:  func() Message { return new(DecryptResponse) },
@@ -6490,7 +6490,7 @@ var commandTable = [...]CommandInfo{
 		Opcode: OpHkdfDerive, Name: "HkdfDerive", ID: "CMD-CRYPTO-HKDF", Session: SessionIn,
 		Roles:        []string{"user"},
 		Feature:      "alg.kdf",
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedAlgorithm", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
 		Requirements: []string{"IHSM-CRY-014"},
 		newRequest:   func() Message { return new(HkdfDeriveRequest) },
 		newResponse:  func() Message { return new(HkdfDeriveResponse) },
@@ -6499,7 +6499,7 @@ var commandTable = [...]CommandInfo{
 		Opcode: OpKbkdfDerive, Name: "KbkdfDerive", ID: "CMD-CRYPTO-KBKDF", Session: SessionIn,
 		Roles:        []string{"user"},
 		Feature:      "alg.kdf",
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedAlgorithm", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
 		Requirements: []string{"IHSM-CRY-015"},
 		newRequest:   func() Message { return new(KbkdfDeriveRequest) },
 		newResponse:  func() Message { return new(KbkdfDeriveResponse) },

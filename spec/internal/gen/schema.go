@@ -99,7 +99,7 @@ func genSchemas(s *model.Spec) ([]File, error) {
 		}
 	}
 	var statuses []string
-	for _, st := range s.Status {
+	for _, st := range withoutWithdrawn(s).Status {
 		statuses = append(statuses, st.Name)
 	}
 	header := func(f model.Field) any {
