@@ -3,6 +3,7 @@ package diff
 import (
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/openihsm/openihsm/spec/model"
@@ -16,12 +17,21 @@ func realSpec(t *testing.T) *model.Spec {
 	if _, err := os.Stat(filepath.Join(dir, "spec.yaml")); err != nil {
 		t.Skip("spec/spec.yaml is missing")
 	}
-	s, err := model.LoadDir(dir)
+	sc, err := realSchemas()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sc.Load(os.DirFS(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
+
+// realSchemas compiles the spec's schemas once for every case.
+var realSchemas = sync.OnceValues(func() (*model.Schemas, error) {
+	return model.CompileSchemas(os.DirFS(filepath.Join("..", "schema")))
+})
 
 // TestDiffSpec classifies edits to copies of the real spec.
 func TestDiffSpec(t *testing.T) {
