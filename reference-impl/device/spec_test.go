@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary"
 	"github.com/openihsm/openihsm/spec"
@@ -137,4 +138,169 @@ func FuzzHandle(f *testing.F) {
 		}
 		checkTable(t, rh)
 	})
+}
+
+// TestEventTransitionsMatchSpec fires every event of states.yaml the
+// control channel can send, in every state of the reference HSM it can be
+// put in, and checks the state it ends in against the spec: the
+// transition's target, or the same state for an event the state ignores.
+// A terminal state must also survive a power cycle. SM-DEVICE's SelfTest
+// cannot be held from outside (the reference HSM runs its power-on
+// self-tests inside the power cycle, under the control lock), so events
+// from it are applied when the self-tests end; SelfTest is then seen as
+// the state its self-test-pass leads to.
+func TestEventTransitionsMatchSpec(t *testing.T) {
+	s := loadSpec(t)
+	type machine struct {
+		// enter puts a fresh device into a state and returns what the
+		// state is observed through; false when the state cannot be held.
+		enter func(t *testing.T, h *harness, state string) (observe func() string, ok bool)
+		fire  map[string]func(h *harness) error
+	}
+	devState := func(h *harness) string { return wire.DeviceState(h.d.State()).String() }
+	fire := map[string]func(h *harness) error{
+		"tamper":         func(h *harness) error { return h.d.Tamper() },
+		"zeroize-all":    func(h *harness) error { return h.d.ZeroizeAll() },
+		"power-cycle":    func(h *harness) error { return h.d.PowerCycle() },
+		"self-test-fail": func(h *harness) error { return h.d.FailSelfTest("KAT-AES-GCM") },
+		"migrate":        func(h *harness) error { h.d.Migrate(); return nil },
+		"backoff-elapsed": func(h *harness) error {
+			h.d.AdvanceClock(2 * time.Hour)
+			return nil
+		},
+	}
+	machines := map[string]machine{
+		"SM-DEVICE": {enter: func(t *testing.T, h *harness, state string) (func() string, bool) {
+			switch state {
+			case "Operational":
+			case "Error":
+				if err := h.d.FailSelfTest("KAT-AES-GCM"); err != nil {
+					t.Fatal(err)
+				}
+			case "Tampered":
+				if err := h.d.Tamper(); err != nil {
+					t.Fatal(err)
+				}
+			case "Zeroized":
+				if err := h.d.ZeroizeAll(); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				return nil, false
+			}
+			return func() string { return devState(h) }, true
+		}, fire: fire},
+		"SM-PARTITION": {enter: func(t *testing.T, h *harness, state string) (func() string, bool) {
+			switch state {
+			case "Unprovisioned":
+			case "Provisioned":
+				h.session()
+			case "LockedOut":
+				h.session()
+				for range 5 {
+					h.open([]byte("wrong-pin-123"))
+				}
+			default:
+				return nil, false
+			}
+			return func() string {
+				bp := h.d.cur.Load().parts[0].bp
+				if bp == nil {
+					return "no partition"
+				}
+				return wire.PartitionState(bp.State()).String()
+			}, true
+		}, fire: fire},
+		"SM-SESSION": {enter: func(t *testing.T, h *harness, state string) (func() string, bool) {
+			rs := h.session()
+			sess, _ := h.d.cur.Load().parts[0].lookup(rs.id)
+			switch state {
+			case "Open":
+			case "NeedsRenegotiation":
+				h.d.Migrate()
+			default:
+				return nil, false
+			}
+			return func() string {
+				sess.mu.Lock()
+				defer sess.mu.Unlock()
+				switch {
+				case sess.closed:
+					return "Closed"
+				case sess.renegotiate:
+					return "NeedsRenegotiation"
+				}
+				return "Open"
+			}, true
+		}, fire: fire},
+	}
+	checked := 0
+	for _, m := range s.States {
+		mach, ok := machines[m.ID]
+		if !ok {
+			t.Errorf("no driver for state machine %s", m.ID)
+			continue
+		}
+		// The state a transition to SelfTest is seen as.
+		seen := func(state string) string {
+			if m.ID == "SM-DEVICE" && state == "SelfTest" {
+				for _, tr := range m.Transitions {
+					if tr.From == "SelfTest" && tr.Event == "self-test-pass" {
+						return tr.To
+					}
+				}
+			}
+			return state
+		}
+		for _, st := range m.States {
+			var cases []struct{ event, want string }
+			for _, tr := range m.Transitions {
+				if tr.From == st.Name && tr.Event != "" {
+					cases = append(cases, struct{ event, want string }{tr.Event, seen(tr.To)})
+				}
+			}
+			for _, e := range st.Ignores {
+				cases = append(cases, struct{ event, want string }{e, st.Name})
+			}
+			if st.Terminal && m.ID == "SM-DEVICE" {
+				cases = append(cases, struct{ event, want string }{"power-cycle", st.Name})
+			}
+			for _, tc := range cases {
+				act := mach.fire[tc.event]
+				if act == nil {
+					continue // not a signal of the control channel (self-test-pass)
+				}
+				t.Run(m.ID+"/"+st.Name+"/"+tc.event, func(t *testing.T) {
+					h := newHarness(t, Config{})
+					observe, ok := mach.enter(t, h, st.Name)
+					if !ok {
+						t.Skipf("the reference HSM cannot be held in %s", st.Name)
+					}
+					if got := observe(); got != st.Name {
+						t.Fatalf("entered %s, observed %s", st.Name, got)
+					}
+					if err := act(h); err != nil && !(st.Terminal && m.ID == "SM-DEVICE") {
+						t.Fatalf("%s: %v", tc.event, err)
+					}
+					if got := observe(); got != tc.want {
+						t.Errorf("%s in %s: %s, the spec says %s", tc.event, st.Name, got, tc.want)
+					}
+					if m.ID == "SM-DEVICE" {
+						if final := m.State(tc.want); final != nil && final.Terminal {
+							if err := h.d.PowerCycle(); err != nil {
+								t.Logf("power cycle: %v", err)
+							}
+							if got := observe(); got != tc.want {
+								t.Errorf("%s in %s, then a power cycle: %s; %s is terminal and survives a restart", tc.event, st.Name, got, tc.want)
+							}
+						}
+					}
+				})
+				checked++
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no event checked")
+	}
 }

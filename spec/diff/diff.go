@@ -595,6 +595,7 @@ func (d *differ) states() {
 						d.add(Additive, ns.Pos, w, "no longer terminal")
 					}
 					d.text(ns.Pos, w, "description", os.Description, ns.Description)
+					d.set(ns.Pos, w, "ignored event", os.Ignores, ns.Ignores, Editorial, Editorial)
 				},
 				func(ns *model.State) { d.add(Additive, ns.Pos, where+" state "+ns.Name, "added") },
 				func(os *model.State) { d.removed(Breaking, os.Pos, where+" state "+os.Name, "removed") })

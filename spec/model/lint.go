@@ -39,6 +39,12 @@ import (
 //     requirement-tested, dangling-command.
 //   - unique-state-machine, unique-state, dangling-state,
 //     transition-trigger, unreachable-state, terminal-transition.
+//   - event-coverage: an event that moves a machine out of one state is
+//     handled in every other state that is not terminal: by a transition
+//     from it, or by naming it in the state's ignores; dangling-event: a
+//     state ignores an event no transition of its machine has, or one it
+//     also leaves on. So a signal such as tamper or zeroize-all cannot be
+//     forgotten in one state.
 //   - unique-role, unique-service, service-coverage, unique-key-entry,
 //     dangling-key-entry, unique-algorithm, unique-self-test,
 //     dangling-self-test, unique-limit, limit-mismatch, unique-port.
@@ -502,6 +508,7 @@ func (l *linter) states() {
 				l.requirementRef(t.Pos, tw, id)
 			}
 		}
+		l.eventCoverage(&m)
 		if m.State(m.Initial) == nil {
 			continue
 		}
@@ -517,6 +524,43 @@ func (l *linter) states() {
 		for _, st := range m.States {
 			if !reached[st.Name] {
 				l.ps.at(st.Pos, "unreachable-state", "%s: state %s cannot be reached from %s", who, st.Name, m.Initial)
+			}
+		}
+	}
+}
+
+// eventCoverage checks that every event of machine m is handled, by a
+// transition or explicitly ignored, in every state that is not terminal.
+func (l *linter) eventCoverage(m *StateMachine) {
+	var events []string
+	handled := map[string]map[string]bool{} // state -> events it leaves on
+	for _, t := range m.Transitions {
+		if t.Event == "" {
+			continue
+		}
+		if !slices.Contains(events, t.Event) {
+			events = append(events, t.Event)
+		}
+		if handled[t.From] == nil {
+			handled[t.From] = map[string]bool{}
+		}
+		handled[t.From][t.Event] = true
+	}
+	for _, st := range m.States {
+		for _, e := range st.Ignores {
+			switch {
+			case !slices.Contains(events, e):
+				l.ps.at(st.Pos, "dangling-event", "state machine %s state %s ignores event %q, which no transition of the machine has", m.ID, st.Name, e)
+			case handled[st.Name][e]:
+				l.ps.at(st.Pos, "dangling-event", "state machine %s state %s both ignores and leaves on event %s", m.ID, st.Name, e)
+			}
+		}
+		if st.Terminal {
+			continue
+		}
+		for _, e := range events {
+			if !handled[st.Name][e] && !slices.Contains(st.Ignores, e) {
+				l.ps.at(st.Pos, "event-coverage", "state machine %s state %s does not handle event %s: add a transition from it or list the event in its ignores", m.ID, st.Name, e)
 			}
 		}
 	}

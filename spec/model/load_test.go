@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/openihsm/openihsm/spec/model/internal/spectest"
+	"gopkg.in/yaml.v3"
 )
 
 // mutation is one small edit to a copy of a valid spec and the problem it
@@ -114,6 +115,30 @@ var mutations = []mutation{
 		}
 		c.AddKey("states.yaml", tr, "command", "NoSuchCommand")
 		return "states.yaml", "/state_machines/0/transitions/0"
+	}},
+	{"event forgotten in one state", "event-coverage", func(c *spectest.Copy) (string, string) {
+		// A state that ignores an event no longer says so.
+		for m := range c.Node("states.yaml", "/state_machines").Content {
+			mp := "/state_machines/" + strconv.Itoa(m)
+			for j := range c.Node("states.yaml", mp+"/states").Content {
+				sp := mp + "/states/" + strconv.Itoa(j)
+				if c.Lookup("states.yaml", sp+"/ignores") != nil {
+					c.RemoveKey("states.yaml", sp, "ignores")
+					return "states.yaml", sp
+				}
+			}
+		}
+		c.T.Fatal("no state ignores an event")
+		return "", ""
+	}},
+	{"ignored event that does not exist", "dangling-event", func(c *spectest.Copy) (string, string) {
+		if c.Lookup("states.yaml", "/state_machines/0/states/0/ignores") == nil {
+			c.AddKey("states.yaml", "/state_machines/0/states/0", "ignores", "x")
+			c.SetNode("states.yaml", "/state_machines/0/states/0/ignores", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "moonrise"}}})
+		} else {
+			c.Set("states.yaml", "/state_machines/0/states/0/ignores/0", "moonrise", "!!str")
+		}
+		return "states.yaml", "/state_machines/0/states/0"
 	}},
 	{"duplicate field key", "unique-field-key", func(c *spectest.Copy) (string, string) {
 		f, p := c.FirstWhere("commands", "commands", func(f, p string) bool {

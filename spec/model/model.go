@@ -252,6 +252,7 @@ type State struct {
 	Allow       []string `yaml:"allow"` // command names, or "*" for all
 	Reject      string   `yaml:"reject,omitempty"`
 	Terminal    bool     `yaml:"terminal,omitempty"`
+	Ignores     []string `yaml:"ignores,omitempty"` // events that leave the state as it is
 }
 
 // Transition moves a machine from one state to another on a command or an

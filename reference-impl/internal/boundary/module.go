@@ -116,6 +116,14 @@ func Open(store Store, opts Options) (*Module, error) {
 	}
 	m := &Module{opts: opts, store: store, tests: selftest.New(opts.SelfTest)}
 	m.state.Store(uint32(StateSelfTest))
+	// A device zeroized or tampered in the Error state recorded its final
+	// state without cryptography (ZeroizeAll); it stays there.
+	if final, ok, err := vault.FinalState(store); err != nil {
+		return nil, err
+	} else if ok && (DeviceState(final) == StateTampered || DeviceState(final) == StateZeroized) {
+		m.state.Store(uint32(final))
+		return m, nil
+	}
 	if err := m.tests.Run(); err != nil {
 		m.enterError(err)
 		return m, nil
@@ -390,6 +398,15 @@ func (m *Module) ZeroizeAll(tamper bool) error {
 	if m.vault != nil {
 		errs = append(errs, m.vault.Put(recIdentity, []byte{}))
 		errs = append(errs, m.putDevice(deviceRecord{Serial: serial, Partitions: m.opts.Partitions, State: final}))
+		return errors.Join(errs...)
 	}
+	// The power-on self-tests failed, so the vault was never opened and no
+	// algorithm may run: every record is erased and the final state
+	// recorded without cryptography, so the state survives a restart as
+	// the spec requires (states.yaml SM-DEVICE; FIPS 140-3 §7.9.7).
+	for i := 0; i < m.opts.Partitions; i++ {
+		errs = append(errs, vault.Erase(m.store, partitionRecordName(i)))
+	}
+	errs = append(errs, vault.Erase(m.store, recIdentity), vault.MarkFinal(m.store, byte(final)))
 	return errors.Join(errs...)
 }

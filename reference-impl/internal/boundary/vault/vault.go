@@ -145,6 +145,36 @@ func Erase(store Store, name string) error {
 	return store.Write(name, tombstone)
 }
 
+// finalMark starts the sentinel record of a device that was zeroized or
+// tampered while it could not use its algorithms (its power-on self-tests
+// had failed, so the vault was never opened): the magic IHSF, then the
+// final state, in plaintext.
+var finalMark = []byte("IHSF")
+
+// MarkFinal records the final state of a device in the sentinel record
+// without cryptography, after its records were erased (Erase): the device
+// then never opens its state again. Like Erase it needs no algorithm, so a
+// device in the error state can still zeroize for good. A forged mark can
+// only stop the device, which anyone who can write its store can do anyway.
+func MarkFinal(store Store, state byte) error {
+	return store.Write(SentinelRecord, append(append([]byte(nil), finalMark...), state))
+}
+
+// FinalState returns the state MarkFinal recorded, and false when the
+// store holds no such mark.
+func FinalState(store Store) (byte, bool, error) {
+	b, err := store.Read(SentinelRecord)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return 0, false, nil
+	case err != nil:
+		return 0, false, err
+	case len(b) == len(finalMark)+1 && bytes.HasPrefix(b, finalMark):
+		return b[len(finalMark)], true, nil
+	}
+	return 0, false, nil
+}
+
 // Get reads and authenticates record name. An absent or erased record is
 // ErrNoRecord.
 func (v *Vault) Get(name string) (*secret.Bytes, error) {
