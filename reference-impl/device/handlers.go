@@ -254,9 +254,6 @@ func (c *call) getDeviceInfo() *wire.GetDeviceInfoResponse {
 		// A tampered or zeroized device has destroyed its identity.
 		resp.Serial = "unavailable"
 	}
-	if resp.FirmwareVersion == "" {
-		resp.FirmwareVersion = "unknown"
-	}
 	if c.bp != nil {
 		resp.PartitionState = wire.PartitionState(c.bp.State())
 		if resp.PartitionState != wire.PartitionStateUnprovisioned {

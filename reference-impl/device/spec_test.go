@@ -1,6 +1,7 @@
 package device
 
 import (
+	"bytes"
 	"context"
 	"slices"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/vectors"
 	"github.com/openihsm/openihsm/spec/wire"
+	"github.com/veraison/go-cose"
 )
 
 func loadSpec(t *testing.T) *model.Spec {
@@ -302,5 +304,46 @@ func TestEventTransitionsMatchSpec(t *testing.T) {
 	}
 	if checked == 0 {
 		t.Fatal("no event checked")
+	}
+}
+
+// TestReportsFollowPayloadMaps decodes the COSE_Sign1 reports of AttestKey
+// and GetDeviceAttestation into the payload maps of types.yaml with the
+// strict codec: canonical, no unknown key, every field valid.
+func TestReportsFollowPayloadMaps(t *testing.T) {
+	h := newHarness(t, Config{})
+	sess := h.session()
+	payload := func(report []byte) []byte {
+		var m cose.Sign1Message
+		if err := m.UnmarshalCBOR(report); err != nil {
+			t.Fatalf("not a tagged COSE_Sign1: %v", err)
+		}
+		return m.Payload
+	}
+	k := h.generate(sess, wire.KeyKindEccP256, wire.KeyUsageSign)
+	for _, data := range [][]byte{nil, []byte("nonce")} {
+		var ak wire.AttestKeyResponse
+		if code := h.in(sess, &wire.AttestKeyRequest{KeyHandle: k.KeyHandle, ReportData: data}, &ak); code != rc.Success {
+			t.Fatal(code)
+		}
+		var kp wire.KeyAttestationPayload
+		if err := wire.UnmarshalPayload(payload(ak.Report), &kp); err != nil {
+			t.Fatalf("key report with report_data %q: %v", data, err)
+		}
+		if kp.Type != 1 || kp.Kind != wire.KeyKindEccP256 || kp.Usage != wire.KeyUsageSign || !bytes.Equal(kp.ReportData, data) ||
+			kp.Flags != wire.KeyFlagsGenerated|wire.KeyFlagsPersistent || len(kp.PublicKey) == 0 {
+			t.Errorf("key report %+v", kp)
+		}
+		var da wire.GetDeviceAttestationResponse
+		if code := h.plain(&wire.GetDeviceAttestationRequest{ReportData: data}, &da); code != rc.Success {
+			t.Fatal(code)
+		}
+		var dp wire.DeviceAttestationPayload
+		if err := wire.UnmarshalPayload(payload(da.Report), &dp); err != nil {
+			t.Fatalf("device report with report_data %q: %v", data, err)
+		}
+		if dp.Type != 2 || dp.DeviceState != wire.DeviceStateOperational || !bytes.Equal(dp.ReportData, data) || dp.Serial == "" {
+			t.Errorf("device report %+v", dp)
+		}
 	}
 }

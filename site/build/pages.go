@@ -116,12 +116,16 @@ func (s *site) pages() ([]*page, error) {
 	if err != nil {
 		return nil, err
 	}
+	tv, err := s.types()
+	if err != nil {
+		return nil, err
+	}
 	out = append(out,
 		&page{Path: "protocol/framing.html", Title: "Framing", Section: "protocol", Template: "framing.html", Data: w},
 		&page{Path: "protocol/envelope.html", Title: "Envelope and headers", Section: "protocol", Template: "envelope.html", Data: w},
 		&page{Path: "protocol/channel.html", Title: "Channel protection", Section: "protocol", Template: "channel.html", Data: w},
 		&page{Path: "protocol/status.html", Title: "Status codes", Section: "protocol", Template: "status.html", Data: s.statusView()},
-		&page{Path: "protocol/types.html", Title: "Types", Section: "protocol", Template: "types.html", Data: s.spec.Types},
+		&page{Path: "protocol/types.html", Title: "Types", Section: "protocol", Template: "types.html", Data: tv},
 		&page{Path: "protocol/states.html", Title: "State machines", Section: "protocol", Template: "states.html", Data: s.statesView()},
 		&page{Path: "architecture/index.html", Title: "Architecture", Section: "architecture", Template: "architecture.html", Data: s.architecture()},
 		&page{Path: "requirements/index.html", Title: "Requirements", Section: "requirements", Template: "requirements.html", Data: s.requirements(), Scripts: []string{"static/filter.js"}},
@@ -203,6 +207,10 @@ func (s *site) fields(fs []model.Field) []fieldView {
 				item, v.TypeHref = f.Enum, "protocol/types.html#"+f.Enum
 			}
 			v.Type = "list of " + item
+		case model.TypeBytes:
+			if f.CoseSign1 != "" {
+				v.Type, v.TypeHref = "bytes: a COSE_Sign1 of "+f.CoseSign1, "protocol/types.html#"+f.CoseSign1
+			}
 		case model.TypeMap:
 			switch f.Map {
 			case model.MapHeader:
@@ -267,6 +275,13 @@ type exampleView struct {
 	JSON                          string
 	Sealed                        bool
 	KC2D, KD2C                    string
+	Payloads                      []payloadView
+	COSEKey                       string
+}
+
+// payloadView is the decoded payload of a COSE_Sign1 field of an example.
+type payloadView struct {
+	Field, JSON string
 }
 
 type commandView struct {
@@ -360,10 +375,24 @@ func example(v vectors.Vector) (exampleView, error) {
 	if err := json.Indent(&js, v.Decoded, "", "  "); err != nil {
 		return exampleView{}, err
 	}
-	ex := exampleView{Name: v.Name, Direction: v.Direction, Expect: v.Expect, Note: v.Note, Hex: hexDump(frame), JSON: js.String()}
+	// The template ends the note with its own full stop.
+	ex := exampleView{Name: v.Name, Direction: v.Direction, Expect: v.Expect, Note: strings.TrimSuffix(v.Note, "."), Hex: hexDump(frame), JSON: js.String()}
 	if v.Channel != nil {
 		ex.Sealed, ex.KC2D, ex.KD2C = true, v.Channel.KC2DHex, v.Channel.KD2CHex
 	}
+	names := make([]string, 0, len(v.Payloads))
+	for n := range v.Payloads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var pj bytes.Buffer
+		if err := json.Indent(&pj, v.Payloads[n], "", "  "); err != nil {
+			return exampleView{}, err
+		}
+		ex.Payloads = append(ex.Payloads, payloadView{Field: n, JSON: pj.String()})
+	}
+	ex.COSEKey = v.COSEKeyHex
 	return ex, nil
 }
 
@@ -396,6 +425,40 @@ func (s *site) schema(name string) (string, error) {
 		return "", fmt.Errorf("site: schema %s: %w", name, err)
 	}
 	return out.String(), nil
+}
+
+// --- types ---
+
+type mapView struct {
+	model.Map
+	Fields []fieldView
+	Schema string
+	Used   []string // the commands whose fields carry it
+}
+
+type typesView struct {
+	model.Types
+	MapViews []mapView
+}
+
+func (s *site) types() (typesView, error) {
+	v := typesView{Types: s.spec.Types}
+	for _, m := range s.spec.Types.Maps {
+		mv := mapView{Map: m, Fields: s.fields(m.Fields)}
+		var err error
+		if mv.Schema, err = s.schema(m.Name); err != nil {
+			return v, err
+		}
+		for _, c := range s.spec.Commands {
+			for _, f := range append(append([]model.Field{}, c.Request...), c.Response...) {
+				if f.CoseSign1 == m.Name && !slices.Contains(mv.Used, c.Name) {
+					mv.Used = append(mv.Used, c.Name)
+				}
+			}
+		}
+		v.MapViews = append(v.MapViews, mv)
+	}
+	return v, nil
 }
 
 // --- wire pages ---

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"encoding/hex"
 	"fmt"
 	"regexp"
 	"slices"
@@ -23,7 +24,8 @@ import (
 //   - unique-field-key, unique-field-name, field-type, field-size,
 //     field-range: every CBOR map (envelope, headers, requests, responses)
 //     has unique keys and names; enum, flags and list item types resolve;
-//     every bytes, text and list field is bounded.
+//     every bytes, text and list field is bounded; a cose_sign1 names a
+//     map of types.yaml; field-example: an example fits its field.
 //   - unique-opcode, unique-command, unique-command-id, session-rule,
 //     dangling-role, dangling-status, error-success, unique-error-row,
 //     common-filter, role-session, no-errors, no-requirements.
@@ -163,6 +165,12 @@ func (l *linter) types() {
 			l.feature(v.Pos, e.Name+"."+v.Name, v.Feature)
 		}
 	}
+	for _, m := range t.Maps {
+		if prev, dup := seen[m.Name]; dup {
+			l.ps.at(m.Pos, "unique-type", "type %s is already defined at %s", m.Name, prev.place())
+		}
+		seen[m.Name] = m.Pos
+	}
 	for _, f := range t.Flags {
 		if prev, dup := seen[f.Name]; dup {
 			l.ps.at(f.Pos, "unique-type", "type %s is already defined at %s", f.Name, prev.place())
@@ -281,6 +289,9 @@ func (l *linter) commandRef(pos Pos, who, name string) {
 
 func (l *linter) wire() {
 	w := &l.s.Wire
+	for _, m := range l.s.Types.Maps {
+		l.fields(m.Pos, "map "+m.Name, m.Fields, nil)
+	}
 	l.fields(w.Pos, "envelope", w.Envelope, envelopeMaps)
 	l.fields(w.Pos, "request header", w.RequestHeader, nil)
 	l.fields(w.Pos, "response header", w.ResponseHeader, nil)
@@ -365,6 +376,19 @@ func (l *linter) fields(owner Pos, what string, fs []Field, maps []string) {
 		if f.Map != "" && f.Type != TypeMap {
 			l.ps.at(pos, "field-type", "%s: map is set on a %s field", who, f.Type)
 		}
+		if f.CoseSign1 != "" {
+			switch {
+			case f.Type != TypeBytes:
+				l.ps.at(pos, "field-type", "%s: cose_sign1 is set on a %s field (a COSE_Sign1 is a byte string)", who, f.Type)
+			case l.s.Map(f.CoseSign1) == nil:
+				l.ps.at(pos, "field-type", "%s: cose_sign1 map %q is not defined in types.yaml maps", who, f.CoseSign1)
+			}
+		}
+		if f.Example != "" {
+			if msg := l.example(&f); msg != "" {
+				l.ps.at(pos, "field-example", "%s: example %q %s", who, f.Example, msg)
+			}
+		}
 		if f.Enum != "" && f.Type != TypeEnum && f.Items != TypeEnum {
 			l.ps.at(pos, "field-type", "%s: enum is set on a %s field", who, f.Type)
 		}
@@ -389,6 +413,55 @@ func (l *linter) fields(owner Pos, what string, fs []Field, maps []string) {
 			l.ps.at(pos, "field-range", "%s: range is set on a %s field", who, f.Type)
 		}
 	}
+}
+
+// example returns what is wrong with f's example value, or "".
+func (l *linter) example(f *Field) string {
+	within := func(n uint64, r *Range, unit string) string {
+		if r != nil && (n < r.Min || n > r.Max) {
+			return fmt.Sprintf("is %d %s, outside %d..%d", n, unit, r.Min, r.Max)
+		}
+		return ""
+	}
+	switch f.Type {
+	case TypeBytes:
+		b, err := hex.DecodeString(f.Example)
+		if err != nil {
+			return "is not hex"
+		}
+		return within(uint64(len(b)), f.Size, "bytes")
+	case TypeText:
+		return within(uint64(len(f.Example)), f.Size, "bytes")
+	case TypeU8, TypeU16, TypeU32, TypeU64:
+		bits := map[string]int{TypeU8: 8, TypeU16: 16, TypeU32: 32, TypeU64: 64}[f.Type]
+		n, err := strconv.ParseUint(f.Example, 10, bits)
+		if err != nil {
+			return "is not a " + f.Type
+		}
+		if f.Range != nil && (n < f.Range.Min || n > f.Range.Max) {
+			return fmt.Sprintf("is outside %d..%d", f.Range.Min, f.Range.Max)
+		}
+		return ""
+	case TypeBool:
+		if f.Example != "true" && f.Example != "false" {
+			return "is not true or false"
+		}
+		return ""
+	case TypeEnum:
+		if e := l.s.Enum(f.Enum); e != nil && !slices.ContainsFunc(e.Values, func(v EnumValue) bool { return v.Name == f.Example }) {
+			return "is no value of " + f.Enum
+		}
+		return ""
+	case TypeFlags:
+		fl := l.s.Flags(f.Flags)
+		for _, n := range strings.Split(f.Example, "|") {
+			if fl != nil && !slices.ContainsFunc(fl.Bits, func(b Bit) bool { return b.Name == n }) {
+				return "names no bit " + n + " of " + f.Flags
+			}
+		}
+		return ""
+	}
+	return "cannot be given for a " + f.Type + " field"
 }
 
 func posOr(p, owner Pos) Pos {

@@ -89,10 +89,21 @@ type Label struct {
 	Doc   string `yaml:"doc"`
 }
 
-// Types is types.yaml: enumerations and bit sets used by fields.
+// Types is types.yaml: enumerations and bit sets used by fields, and the
+// maps carried inside byte strings (the payloads of signed reports).
 type Types struct {
 	Enums []Enum  `yaml:"enums"`
 	Flags []Flags `yaml:"flags"`
+	Maps  []Map   `yaml:"maps,omitempty"`
+}
+
+// Map is a named deterministic CBOR map that travels inside a byte string
+// rather than as a message body: the payload of a COSE_Sign1 report.
+type Map struct {
+	Pos    `yaml:"-"`
+	Name   string  `yaml:"name"` // Go type name, e.g. KeyAttestationPayload
+	Doc    string  `yaml:"doc"`
+	Fields []Field `yaml:"fields"`
 }
 
 // Enum is a named set of numeric values (Go type uint32 on the wire).
@@ -191,14 +202,22 @@ const (
 
 // Field is one entry of a CBOR map with a small integer key.
 type Field struct {
-	Pos      `yaml:"-"`
-	Key      int    `yaml:"key"`
-	Name     string `yaml:"name"` // snake_case
-	Type     string `yaml:"type"`
-	Enum     string `yaml:"enum,omitempty"`
-	Flags    string `yaml:"flags,omitempty"`
-	Items    string `yaml:"items,omitempty"`     // element type of a list: u16, u32, bytes, text or enum
-	Map      string `yaml:"map,omitempty"`       // the map a map field embeds: header or body (envelope only)
+	Pos   `yaml:"-"`
+	Key   int    `yaml:"key"`
+	Name  string `yaml:"name"` // snake_case
+	Type  string `yaml:"type"`
+	Enum  string `yaml:"enum,omitempty"`
+	Flags string `yaml:"flags,omitempty"`
+	Items string `yaml:"items,omitempty"` // element type of a list: u16, u32, bytes, text or enum
+	Map   string `yaml:"map,omitempty"`   // the map a map field embeds: header or body (envelope only)
+	// CoseSign1 names the map of types.yaml a bytes field carries as the
+	// payload of a tagged COSE_Sign1 (RFC 9052 §4.2).
+	CoseSign1 string `yaml:"cose_sign1,omitempty"`
+	// Example is the value the vectors use for the field, where the
+	// lowest value of its bounds would not be a valid one: hex for bytes,
+	// the text for text, the decimal number for an integer, the value
+	// name for an enum, bit names joined by | for flags.
+	Example  string `yaml:"example,omitempty"`
 	Size     *Range `yaml:"size,omitempty"`      // byte length of bytes/text, element count of a list
 	ItemSize *Range `yaml:"item_size,omitempty"` // byte length of each bytes element of a list
 	Range    *Range `yaml:"range,omitempty"`     // numeric bounds of an integer

@@ -38,6 +38,11 @@ func (s *Spec) Flags(name string) *Flags {
 	return find(s.Types.Flags, func(f *Flags) bool { return f.Name == name })
 }
 
+// Map returns the map of types.yaml with the given name, or nil.
+func (s *Spec) Map(name string) *Map {
+	return find(s.Types.Maps, func(m *Map) bool { return m.Name == name })
+}
+
 // Limit returns the device limit with the given name, or nil.
 func (s *Spec) Limit(name string) *Limit {
 	return find(s.Architecture.Limits, func(l *Limit) bool { return l.Name == name })
@@ -85,6 +90,10 @@ func (s *Spec) EffectiveErrors(c *Command) []ErrorRow {
 	}
 	return rows
 }
+
+// Applies reports whether the common row r belongs to the effective error
+// table of c (see EffectiveErrors).
+func (s *Spec) Applies(r *ErrorRow, c *Command) bool { return s.appliesTo(r, c) }
 
 func (s *Spec) appliesTo(r *ErrorRow, c *Command) bool {
 	switch {

@@ -9,8 +9,8 @@ import (
 	"sort"
 )
 
-// FS holds the vector files: data/<Command>.json, data/common.json and
-// data/malformed.json, each a JSON array of vectors.
+// FS holds the vector files: data/<Command>.json, data/common.json,
+// data/channel.json and data/malformed.json, each a JSON array of vectors.
 //
 //go:embed data/*.json README.md
 var FS embed.FS
@@ -19,7 +19,9 @@ var FS embed.FS
 type Vector struct {
 	// Name is unique, e.g. "Sign/request" or "malformed/duplicate-key".
 	Name string `json:"name"`
-	// Command is the spec name of the command, Opcode its opcode.
+	// Command is the spec name of the command, Opcode its opcode. A
+	// response to no particular request (common/unaddressed-*) has
+	// opcode 0 and no command.
 	Command string `json:"command"`
 	Opcode  uint16 `json:"opcode"`
 	// Direction is "request" or "response".
@@ -32,6 +34,11 @@ type Vector struct {
 	// {"header": ..., "body": ...}, the body shown in plaintext even when
 	// it travels sealed. Malformed vectors have none.
 	Decoded json.RawMessage `json:"decoded,omitempty"`
+	// Payloads are the JSON forms of the payloads of the body's COSE_Sign1
+	// fields (the maps of types.yaml), by field name; COSEKeyHex is the
+	// P-384 public key (SEC 1 uncompressed, hex) that verifies them.
+	Payloads   map[string]json.RawMessage `json:"payloads,omitempty"`
+	COSEKeyHex string                     `json:"cose_key_hex,omitempty"`
 	// Expect is the status the vector stands for, by spec name: Success
 	// for a well-formed request, the header's status for a response, and
 	// the status a device answers for a malformed request.
@@ -40,10 +47,13 @@ type Vector struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Channel holds the session keys of a sealed vector, in hex.
+// Channel holds the session keys of a sealed vector, in hex, and for a
+// request the channel refuses (data/channel.json) the last sequence the
+// receiving channel accepted before it.
 type Channel struct {
-	KC2DHex string `json:"k_c2d_hex"`
-	KD2CHex string `json:"k_d2c_hex"`
+	KC2DHex  string `json:"k_c2d_hex"`
+	KD2CHex  string `json:"k_d2c_hex"`
+	Accepted uint64 `json:"accepted,omitempty"`
 }
 
 // Frame returns the decoded frame bytes.

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/fxamacker/cbor/v2"
-	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
 	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/vectors"
@@ -129,10 +128,7 @@ func checkEnvelope(s *model.Spec, payload []byte, response bool, c *model.Comman
 // string; and this package refuses a header or body wrapped in a byte
 // string.
 func TestEnvelopeMatchesSpec(t *testing.T) {
-	s, err := model.Load(spec.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := specModel(t)
 	for _, f := range s.Wire.Envelope {
 		if f.Name == "header" && (f.Type != model.TypeMap || f.Map != model.MapHeader) {
 			t.Fatalf("wire.yaml describes the envelope header as %s %s; the codec embeds the header map", f.Type, f.Map)

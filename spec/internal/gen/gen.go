@@ -70,42 +70,19 @@ func check(s *model.Spec) error {
 		}
 		ops[c.Opcode] = c.Name
 		for _, set := range [][]model.Field{c.Request, c.Response} {
-			keys := map[int]bool{}
-			for _, f := range set {
-				if keys[f.Key] {
-					return fmt.Errorf("command %s: duplicate field key %d", c.Name, f.Key)
-				}
-				keys[f.Key] = true
-				if f.Key < 0 || f.Key > 23 {
-					return fmt.Errorf("command %s: field %s: key %d is not a one-byte CBOR integer", c.Name, f.Name, f.Key)
-				}
-				t := f.Type
-				if t == model.TypeList {
-					t = f.Items
-					switch t {
-					case model.TypeBool, model.TypeFlags, model.TypeList:
-						return fmt.Errorf("command %s: field %s: a list of %s is not supported", c.Name, f.Name, t)
-					}
-				}
-				switch t {
-				case model.TypeEnum:
-					if !enums[f.Enum] {
-						return fmt.Errorf("command %s: field %s: unknown enum %q", c.Name, f.Name, f.Enum)
-					}
-				case model.TypeFlags:
-					if !flags[f.Flags] {
-						return fmt.Errorf("command %s: field %s: unknown flags %q", c.Name, f.Name, f.Flags)
-					}
-				case model.TypeU8, model.TypeU16, model.TypeU32, model.TypeU64, model.TypeBool, model.TypeBytes, model.TypeText:
-				default:
-					return fmt.Errorf("command %s: field %s: unsupported type %q", c.Name, f.Name, f.Type)
-				}
+			if err := checkFields(set, enums, flags); err != nil {
+				return fmt.Errorf("command %s: %w", c.Name, err)
 			}
 		}
 		for _, e := range c.Errors {
 			if !statuses[e.Status] {
 				return fmt.Errorf("command %s: unknown status %q", c.Name, e.Status)
 			}
+		}
+	}
+	for _, m := range s.Types.Maps {
+		if err := checkFields(m.Fields, enums, flags); err != nil {
+			return fmt.Errorf("map %s: %w", m.Name, err)
 		}
 	}
 	for _, e := range s.Wire.CommonErrors {
@@ -120,6 +97,42 @@ func check(s *model.Spec) error {
 		return err
 	}
 	return checkHeader("envelope", s.Wire.Envelope, envelope)
+}
+
+// checkFields refuses a map the message generator cannot write.
+func checkFields(set []model.Field, enums, flags map[string]bool) error {
+	keys := map[int]bool{}
+	for _, f := range set {
+		if keys[f.Key] {
+			return fmt.Errorf("duplicate field key %d", f.Key)
+		}
+		keys[f.Key] = true
+		if f.Key < 0 || f.Key > 23 {
+			return fmt.Errorf("field %s: key %d is not a one-byte CBOR integer", f.Name, f.Key)
+		}
+		t := f.Type
+		if t == model.TypeList {
+			t = f.Items
+			switch t {
+			case model.TypeBool, model.TypeFlags, model.TypeList:
+				return fmt.Errorf("field %s: a list of %s is not supported", f.Name, t)
+			}
+		}
+		switch t {
+		case model.TypeEnum:
+			if !enums[f.Enum] {
+				return fmt.Errorf("field %s: unknown enum %q", f.Name, f.Enum)
+			}
+		case model.TypeFlags:
+			if !flags[f.Flags] {
+				return fmt.Errorf("field %s: unknown flags %q", f.Name, f.Flags)
+			}
+		case model.TypeU8, model.TypeU16, model.TypeU32, model.TypeU64, model.TypeBool, model.TypeBytes, model.TypeText:
+		default:
+			return fmt.Errorf("field %s: unsupported type %q", f.Name, f.Type)
+		}
+	}
+	return nil
 }
 
 // The headers and the envelope are hand-written in spec/wire (header.go,
