@@ -28,6 +28,24 @@ func commandWithErrors(c *spectest.Copy) (string, string) {
 	})
 }
 
+// bytesResponseField returns the first sized byte-string field of a
+// command's response.
+func bytesResponseField(c *spectest.Copy) (string, string) {
+	var field string
+	f, _ := c.FirstWhere("commands", "commands", func(f, p string) bool {
+		n := c.Lookup(f, p+"/response")
+		for i := 0; n != nil && i < len(n.Content); i++ {
+			fp := p + "/response/" + strconv.Itoa(i)
+			if c.Node(f, fp+"/type").Value == "bytes" && c.Lookup(f, fp+"/size") != nil {
+				field = fp
+				return true
+			}
+		}
+		return false
+	})
+	return f, field
+}
+
 var mutations = []mutation{
 	{"duplicate opcode", "unique-opcode", func(c *spectest.Copy) (string, string) {
 		files := c.Files("commands")
@@ -216,6 +234,22 @@ var mutations = []mutation{
 			return c.Node(f, p+"/session").Value == "none"
 		})
 		c.Set(f, p+"/roles/0", "user", "!!str")
+		return f, p
+	}},
+	{"example that does not fit its field", "field-example", func(c *spectest.Copy) (string, string) {
+		f, p := bytesResponseField(c)
+		if c.Lookup(f, p+"/example") != nil {
+			c.RemoveKey(f, p, "example")
+		}
+		c.AddKey(f, p, "example", "not hex")
+		return f, p
+	}},
+	{"COSE_Sign1 of no map", "field-type", func(c *spectest.Copy) (string, string) {
+		f, p := bytesResponseField(c)
+		if c.Lookup(f, p+"/cose_sign1") != nil {
+			c.RemoveKey(f, p, "cose_sign1")
+		}
+		c.AddKey(f, p, "cose_sign1", "NoSuchPayload")
 		return f, p
 	}},
 	{"unknown role", "dangling-role", func(c *spectest.Copy) (string, string) {
