@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary"
+	"github.com/openihsm/openihsm/reference-impl/internal/boundary/keys"
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
 	"github.com/openihsm/openihsm/spec/rc"
@@ -344,6 +345,50 @@ func TestReportsFollowPayloadMaps(t *testing.T) {
 		}
 		if dp.Type != 2 || dp.DeviceState != wire.DeviceStateOperational || !bytes.Equal(dp.ReportData, data) || dp.Serial == "" {
 			t.Errorf("device report %+v", dp)
+		}
+	}
+}
+
+// TestKeyPolicyMatchesSpec checks the boundary's usage policy and the
+// fit of algorithms to kinds against types.yaml key_policy: for every kind,
+// the usage bits it permits and, for every algorithm, whether it fits.
+func TestKeyPolicyMatchesSpec(t *testing.T) {
+	s := loadSpec(t)
+	kp := s.Types.KeyPolicy
+	if kp == nil {
+		t.Fatal("types.yaml has no key_policy")
+	}
+	bit := func(name string) keys.Usage {
+		for _, b := range s.Flags(model.KeyUsageFlags).Bits {
+			if b.Name == name {
+				return keys.Usage(1) << b.Bit
+			}
+		}
+		t.Fatalf("no KeyUsage bit %s", name)
+		return 0
+	}
+	var all keys.Usage
+	for _, u := range kp.AllKinds {
+		all |= bit(u)
+	}
+	for _, kv := range s.Enum(model.KeyKindEnum).Values {
+		p := s.KindPolicy(kv.Name)
+		if p == nil {
+			t.Errorf("kind %s has no policy", kv.Name)
+			continue
+		}
+		want := all
+		for _, u := range p.Usages {
+			want |= bit(u)
+		}
+		k := keys.Kind(kv.Value)
+		if got := k.Permitted(); got != want {
+			t.Errorf("%s permits usage %#x, the spec %#x", kv.Name, uint32(got), uint32(want))
+		}
+		for _, av := range s.Enum(model.AlgorithmEnum).Values {
+			if got, want := k.Fits(keys.Algorithm(av.Value)), slices.Contains(p.Algorithms, av.Name); got != want {
+				t.Errorf("%s fits %s: %v, the spec says %v", kv.Name, av.Name, got, want)
+			}
 		}
 	}
 }

@@ -171,6 +171,18 @@ func TestEveryElementHasItsPage(t *testing.T) {
 					t.Errorf("types page lacks %s", e.Name)
 				}
 			}
+			for _, m := range s.Types.Maps {
+				if !strings.Contains(types, `id="`+m.Name+`"`) || !strings.Contains(types, "<code>"+m.Fields[0].Name+"</code>") {
+					t.Errorf("types page lacks map %s or its fields", m.Name)
+				}
+			}
+			if kp := s.Types.KeyPolicy; kp != nil {
+				for _, k := range kp.Kinds {
+					if !strings.Contains(types, `<tr id="policy-`+k.Kind+`">`) {
+						t.Errorf("types page lacks the key policy of %s", k.Kind)
+					}
+				}
+			}
 			arch := pageOf(t, files, "architecture/index.html")
 			for _, a := range s.Architecture.Algorithms {
 				if !strings.Contains(arch, htmltemplate.HTMLEscapeString(a.Name)) {

@@ -485,6 +485,37 @@ func (d *differ) types() {
 		},
 		func(nf *model.Flags) { d.add(Additive, nf.Pos, "flags "+nf.Name, "added") },
 		func(of *model.Flags) { d.removed(Breaking, of.Pos, "flags "+of.Name, "removed") })
+	d.keyPolicy()
+	byName(o.Maps, n.Maps, func(m *model.Map) string { return m.Name },
+		func(om, nm *model.Map) {
+			d.text(nm.Pos, "map "+nm.Name, "doc", om.Doc, nm.Doc)
+			// A payload is sent by the device: like a response.
+			d.fields(nm.Pos, "map "+nm.Name, om.Fields, nm.Fields, false)
+		},
+		func(nm *model.Map) { d.add(Additive, nm.Pos, "map "+nm.Name, "added") },
+		func(om *model.Map) { d.removed(Breaking, om.Pos, "map "+om.Name, "removed") })
+}
+
+// keyPolicy compares the key usage policy: a kind that may do less, or
+// fits fewer algorithms, refuses what was valid.
+func (d *differ) keyPolicy() {
+	o, n := d.old.Types.KeyPolicy, d.new.Types.KeyPolicy
+	if o == nil {
+		o = &model.KeyPolicy{}
+	}
+	if n == nil {
+		n = &model.KeyPolicy{}
+	}
+	d.set(n.Pos, "key policy", "usage of every kind", o.AllKinds, n.AllKinds, Additive, Breaking)
+	d.text(n.Pos, "key policy", "description", o.Description, n.Description)
+	byName(o.Kinds, n.Kinds, func(k *model.KindPolicy) string { return k.Kind },
+		func(ok, nk *model.KindPolicy) {
+			where := "key policy of " + nk.Kind
+			d.set(nk.Pos, where, "usage", ok.Usages, nk.Usages, Additive, Breaking)
+			d.set(nk.Pos, where, "algorithm", ok.Algorithms, nk.Algorithms, Additive, Breaking)
+		},
+		func(nk *model.KindPolicy) { d.add(Additive, nk.Pos, "key policy of "+nk.Kind, "added") },
+		func(ok *model.KindPolicy) { d.removed(Breaking, ok.Pos, "key policy of "+ok.Kind, "removed") })
 }
 
 func (d *differ) status() {

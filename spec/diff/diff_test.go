@@ -158,6 +158,15 @@ var diffCases = []diffCase{
 		e := &new.Types.Enums[0]
 		e.Values = append(e.Values, model.EnumValue{Value: 0x7FFF, Name: "Frob", Doc: "New."})
 	}, Additive, "value Frob", nil},
+	{"kind may do less", func(t *testing.T, old, new *model.Spec) {
+		if new.Types.KeyPolicy == nil {
+			new.Types.KeyPolicy = &model.KeyPolicy{Kinds: []model.KindPolicy{{Kind: "X", Usages: []string{"Sign"}}}}
+			old.Types.KeyPolicy = &model.KeyPolicy{Kinds: []model.KindPolicy{{Kind: "X", Usages: []string{"Sign", "Verify"}}}}
+			return
+		}
+		k := &new.Types.KeyPolicy.Kinds[0]
+		k.Usages = k.Usages[1:]
+	}, Breaking, "key policy", []string{"breaking-without-major"}},
 	{"limit narrowed", func(t *testing.T, old, new *model.Spec) {
 		new.Architecture.Limits[0].Value--
 	}, Breaking, "limit", []string{"breaking-without-major"}},

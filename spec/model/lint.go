@@ -19,6 +19,9 @@ import (
 //   - unique-profile, unique-feature, dangling-profile, dangling-feature.
 //   - unique-type, unique-enum-value, unique-bit: enum and flags names are
 //     unique across types.yaml; values and names unique within one type.
+//   - key-policy: the key policy has one entry per KeyKind value, names
+//     only KeyUsage bits and Algorithm values, and every algorithm fits
+//     some kind.
 //   - unique-status-code, unique-status-name, status-success: the registry
 //     is a bijection and has Success = 0.
 //   - unique-field-key, unique-field-name, field-type, field-size,
@@ -145,6 +148,58 @@ func (l *linter) meta() {
 	}
 }
 
+// keyPolicy checks the key usage policy of types.yaml: one entry per
+// KeyKind value, naming KeyUsage bits and Algorithm values, and every
+// algorithm fitting some kind.
+func (l *linter) keyPolicy() {
+	kp := l.s.Types.KeyPolicy
+	if kp == nil {
+		return
+	}
+	kinds, usage, algs := l.s.Enum(KeyKindEnum), l.s.Flags(KeyUsageFlags), l.s.Enum(AlgorithmEnum)
+	if kinds == nil || usage == nil || algs == nil {
+		l.ps.at(kp.Pos, "key-policy", "the key policy needs the types %s, %s and %s", KeyKindEnum, KeyUsageFlags, AlgorithmEnum)
+		return
+	}
+	hasBit := func(n string) bool { return slices.ContainsFunc(usage.Bits, func(b Bit) bool { return b.Name == n }) }
+	hasValue := func(e *Enum, n string) bool {
+		return slices.ContainsFunc(e.Values, func(v EnumValue) bool { return v.Name == n })
+	}
+	for _, u := range kp.AllKinds {
+		if !hasBit(u) {
+			l.ps.at(kp.Pos, "key-policy", "key policy all_kinds: %q is no bit of %s", u, KeyUsageFlags)
+		}
+	}
+	unique(l, "key-policy", "key policy of kind", kp.Kinds, func(k *KindPolicy) (string, Pos) { return k.Kind, k.Pos })
+	fitted := map[string]bool{}
+	for _, k := range kp.Kinds {
+		if !hasValue(kinds, k.Kind) {
+			l.ps.at(k.Pos, "key-policy", "key policy: %q is no value of %s", k.Kind, KeyKindEnum)
+		}
+		for _, u := range k.Usages {
+			if !hasBit(u) {
+				l.ps.at(k.Pos, "key-policy", "key policy of %s: usage %q is no bit of %s", k.Kind, u, KeyUsageFlags)
+			}
+		}
+		for _, a := range k.Algorithms {
+			fitted[a] = true
+			if !hasValue(algs, a) {
+				l.ps.at(k.Pos, "key-policy", "key policy of %s: algorithm %q is no value of %s", k.Kind, a, AlgorithmEnum)
+			}
+		}
+	}
+	for _, v := range kinds.Values {
+		if l.s.KindPolicy(v.Name) == nil {
+			l.ps.at(kp.Pos, "key-policy", "key policy has no entry for kind %s", v.Name)
+		}
+	}
+	for _, v := range algs.Values {
+		if !fitted[v.Name] {
+			l.ps.at(v.Pos, "key-policy", "algorithm %s fits no kind of the key policy", v.Name)
+		}
+	}
+}
+
 func (l *linter) feature(pos Pos, who, name string) {
 	if name != "" && l.s.Feature(name) == nil {
 		l.ps.at(pos, "dangling-feature", "%s names unknown feature %q", who, name)
@@ -165,6 +220,7 @@ func (l *linter) types() {
 			l.feature(v.Pos, e.Name+"."+v.Name, v.Feature)
 		}
 	}
+	l.keyPolicy()
 	for _, m := range t.Maps {
 		if prev, dup := seen[m.Name]; dup {
 			l.ps.at(m.Pos, "unique-type", "type %s is already defined at %s", m.Name, prev.place())

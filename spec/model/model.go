@@ -92,9 +92,34 @@ type Label struct {
 // Types is types.yaml: enumerations and bit sets used by fields, and the
 // maps carried inside byte strings (the payloads of signed reports).
 type Types struct {
-	Enums []Enum  `yaml:"enums"`
-	Flags []Flags `yaml:"flags"`
-	Maps  []Map   `yaml:"maps,omitempty"`
+	Enums     []Enum     `yaml:"enums"`
+	Flags     []Flags    `yaml:"flags"`
+	KeyPolicy *KeyPolicy `yaml:"key_policy,omitempty"`
+	Maps      []Map      `yaml:"maps,omitempty"`
+}
+
+// The types the key policy is written over.
+const (
+	KeyKindEnum   = "KeyKind"
+	KeyUsageFlags = "KeyUsage"
+	AlgorithmEnum = "Algorithm"
+)
+
+// KeyPolicy is what a key of each kind may be used for and which
+// algorithms it fits (IHSM-KEY-009, IHSM-CRY-017).
+type KeyPolicy struct {
+	Pos         `yaml:"-"`
+	Description string       `yaml:"description"`
+	AllKinds    []string     `yaml:"all_kinds,omitempty"` // KeyUsage bits every kind may carry
+	Kinds       []KindPolicy `yaml:"kinds"`
+}
+
+// KindPolicy is the policy of one KeyKind value.
+type KindPolicy struct {
+	Pos        `yaml:"-"`
+	Kind       string   `yaml:"kind"`       // a KeyKind value name
+	Usages     []string `yaml:"usages"`     // KeyUsage bit names the kind permits
+	Algorithms []string `yaml:"algorithms"` // Algorithm value names the kind fits
 }
 
 // Map is a named deterministic CBOR map that travels inside a byte string

@@ -38,6 +38,15 @@ func (s *Spec) Flags(name string) *Flags {
 	return find(s.Types.Flags, func(f *Flags) bool { return f.Name == name })
 }
 
+// KindPolicy returns the key policy entry of the KeyKind value named kind,
+// or nil.
+func (s *Spec) KindPolicy(kind string) *KindPolicy {
+	if s.Types.KeyPolicy == nil {
+		return nil
+	}
+	return find(s.Types.KeyPolicy.Kinds, func(k *KindPolicy) bool { return k.Kind == kind })
+}
+
 // Map returns the map of types.yaml with the given name, or nil.
 func (s *Spec) Map(name string) *Map {
 	return find(s.Types.Maps, func(m *Map) bool { return m.Name == name })
