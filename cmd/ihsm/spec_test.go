@@ -95,7 +95,7 @@ func TestSpecLintBroken(t *testing.T) {
 		want  string // a line of the output, after the spec directory
 	}{
 		{"duplicate opcode", map[string][2]string{"commands/keys.yaml": {"opcode: 0x0401", "opcode: 0x0101"}},
-			"/commands/keys.yaml:2: unique-opcode: opcode 0x0101 is already defined at commands/device.yaml:2"},
+			"/commands/keys.yaml:4: unique-opcode: opcode 0x0101 is already defined at commands/device.yaml:4"},
 		{"dangling status", map[string][2]string{"commands/keys.yaml": {"status: KeyLimitReached", "status: KeyLimitReachd"}},
 			"/commands/keys.yaml:17: dangling-status: command GenerateKey names unknown status \"KeyLimitReachd\""},
 		{"reused requirement id", map[string][2]string{"requirements/dev.yaml": {"id: IHSM-DEV-002", "id: IHSM-DEV-001"}},

@@ -28,7 +28,8 @@ import (
 //     field-range: every CBOR map (envelope, headers, requests, responses)
 //     has unique keys and names; enum, flags and list item types resolve;
 //     every bytes, text and list field is bounded; a cose_sign1 names a
-//     map of types.yaml; field-example: an example fits its field.
+//     map of types.yaml; field-example: an example fits its field;
+//     frame-size: no byte or text string is larger than max_frame.
 //   - unique-opcode, unique-command, unique-command-id, session-rule,
 //     dangling-role, dangling-status, error-success, unique-error-row,
 //     common-filter, role-session, no-errors, no-requirements.
@@ -132,18 +133,18 @@ func (p Pos) place() string {
 func (l *linter) meta() {
 	m := &l.s.Meta
 	if _, _, _, ok := ParseSemver(m.Version); !ok {
-		l.ps.at(m.Pos, "semver", "version %q is not a semantic version", m.Version)
+		l.ps.at(m.Pos.Key("version"), "semver", "version %q is not a semantic version", m.Version)
 	}
 	unique(l, "unique-profile", "profile", m.Profiles, func(p *Profile) (string, Pos) { return p.Name, p.Pos })
 	unique(l, "unique-feature", "feature", m.Features, func(f *Feature) (string, Pos) { return f.Name, f.Pos })
 	for _, f := range m.Features {
 		if l.s.Profile(f.Profile) == nil {
-			l.ps.at(f.Pos, "dangling-profile", "feature %s belongs to unknown profile %q", f.Name, f.Profile)
+			l.ps.at(f.Pos.Key("profile"), "dangling-profile", "feature %s belongs to unknown profile %q", f.Name, f.Profile)
 		}
 	}
 	for _, p := range m.Profiles {
-		for _, f := range p.Mandatory {
-			l.feature(p.Pos, "profile "+p.Name, f)
+		for i, f := range p.Mandatory {
+			l.feature(p.Pos.Item("mandatory_features", i), "profile "+p.Name, f)
 		}
 	}
 }
@@ -217,7 +218,7 @@ func (l *linter) types() {
 		unique(l, "unique-enum-value", e.Name+" value", e.Values, func(v *EnumValue) (string, Pos) { return strconv.FormatUint(uint64(v.Value), 10), v.Pos })
 		unique(l, "unique-enum-value", e.Name+" name", e.Values, func(v *EnumValue) (string, Pos) { return v.Name, v.Pos })
 		for _, v := range e.Values {
-			l.feature(v.Pos, e.Name+"."+v.Name, v.Feature)
+			l.feature(v.Pos.Key("feature"), e.Name+"."+v.Name, v.Feature)
 		}
 	}
 	l.keyPolicy()
@@ -305,24 +306,24 @@ func (l *linter) requirements() {
 	for _, r := range l.s.Requirements {
 		parts := strings.Split(r.ID, "-")
 		if len(parts) != 3 || parts[0] != "IHSM" || parts[1] != r.Area {
-			l.ps.at(r.Pos, "requirement-area", "requirement %s: id must be IHSM-%s-NNN for area %s", r.ID, r.Area, r.Area)
+			l.ps.at(r.Pos.Key("area"), "requirement-area", "requirement %s: id must be IHSM-%s-NNN for area %s", r.ID, r.Area, r.Area)
 		}
 		if !slices.Contains([]string{LevelMust, LevelShould, LevelMay}, r.Level) {
-			l.ps.at(r.Pos, "requirement-level", "requirement %s: level %q is not MUST, SHOULD or MAY", r.ID, r.Level)
+			l.ps.at(r.Pos.Key("level"), "requirement-level", "requirement %s: level %q is not MUST, SHOULD or MAY", r.ID, r.Level)
 		}
 		if !slices.Contains([]string{TestedByWire, TestedByControl, TestedByReview}, r.Tested) {
-			l.ps.at(r.Pos, "requirement-tested", "requirement %s: tested %q is not wire, control or review", r.ID, r.Tested)
+			l.ps.at(r.Pos.Key("tested"), "requirement-tested", "requirement %s: tested %q is not wire, control or review", r.ID, r.Tested)
 		}
 		if l.s.Profile(r.Profile) == nil {
-			l.ps.at(r.Pos, "dangling-profile", "requirement %s belongs to unknown profile %q", r.ID, r.Profile)
+			l.ps.at(r.Pos.Key("profile"), "dangling-profile", "requirement %s belongs to unknown profile %q", r.ID, r.Profile)
 		}
 		if _, _, _, ok := ParseSemver(r.Since); !ok {
-			l.ps.at(r.Pos, "semver", "requirement %s: since %q is not a semantic version", r.ID, r.Since)
+			l.ps.at(r.Pos.Key("since"), "semver", "requirement %s: since %q is not a semantic version", r.ID, r.Since)
 		} else if _, _, _, ok := ParseSemver(l.s.Meta.Version); ok && compareSemver(r.Since, l.s.Meta.Version) > 0 {
-			l.ps.at(r.Pos, "semver", "requirement %s: since %s is later than the spec version %s", r.ID, r.Since, l.s.Meta.Version)
+			l.ps.at(r.Pos.Key("since"), "semver", "requirement %s: since %s is later than the spec version %s", r.ID, r.Since, l.s.Meta.Version)
 		}
-		for _, c := range r.Commands {
-			l.commandRef(r.Pos, "requirement "+r.ID, c)
+		for i, c := range r.Commands {
+			l.commandRef(r.Pos.Item("commands", i), "requirement "+r.ID, c)
 		}
 	}
 }
@@ -353,7 +354,7 @@ func (l *linter) wire() {
 	l.fields(w.Pos, "response header", w.ResponseHeader, nil)
 	l.errorRows("common errors", w.CommonErrors, true)
 	if lim := l.s.Limit("max_frame"); lim != nil && lim.Value != uint64(w.Framing.MaxFrame) {
-		l.ps.at(lim.Pos, "limit-mismatch", "limit max_frame is %d but wire.yaml framing.max_frame is %d", lim.Value, w.Framing.MaxFrame)
+		l.ps.at(lim.Pos.Key("value"), "limit-mismatch", "limit max_frame is %d but wire.yaml framing.max_frame is %d", lim.Value, w.Framing.MaxFrame)
 	}
 }
 
@@ -465,6 +466,19 @@ func (l *linter) fields(owner Pos, what string, fs []Field, maps []string) {
 				l.ps.at(pos, "field-range", "%s: %s min %d exceeds max %d", who, r.name, r.r.Min, r.r.Max)
 			}
 		}
+		// A byte or text string that cannot fit in a frame can never be
+		// sent: its bound is wrong, or max_frame is.
+		if mf := uint64(l.s.Wire.Framing.MaxFrame); mf > 0 {
+			for _, r := range []struct {
+				name string
+				r    *Range
+				on   bool
+			}{{"size", f.Size, f.Type == TypeBytes || f.Type == TypeText}, {"item_size", f.ItemSize, true}} {
+				if r.on && r.r != nil && r.r.Max > mf {
+					l.ps.at(pos, "frame-size", "%s: %s max %d bytes does not fit a frame (max_frame %d)", who, r.name, r.r.Max, mf)
+				}
+			}
+		}
 		if f.Range != nil && !slices.Contains([]string{TypeU8, TypeU16, TypeU32, TypeU64}, f.Type) {
 			l.ps.at(pos, "field-range", "%s: range is set on a %s field", who, f.Type)
 		}
@@ -532,7 +546,7 @@ var sessionRules = []string{SessionNone, SessionOpens, SessionCloses, SessionIn}
 func (l *linter) errorRows(who string, rows []ErrorRow, common bool) {
 	seen := map[string]Pos{}
 	for _, r := range rows {
-		l.statusRef(r.Pos, who, r.Status)
+		l.statusRef(r.Pos.Key("status"), who, r.Status)
 		if r.Status == "Success" {
 			l.ps.at(r.Pos, "error-success", "%s: Success is not an error", who)
 		}
@@ -542,58 +556,60 @@ func (l *linter) errorRows(who string, rows []ErrorRow, common bool) {
 		}
 		seen[key] = r.Pos
 		if len(r.Sessions) > 0 && !common {
-			l.ps.at(r.Pos, "session-rule", "%s: only common rows are filtered by sessions", who)
+			l.ps.at(r.Pos.Key("sessions"), "session-rule", "%s: only common rows are filtered by sessions", who)
 		}
 		if !common && (len(r.Except) > 0 || r.Feature || r.WithFields || r.Unaddressed) {
 			l.ps.at(r.Pos, "common-filter", "%s: except, feature, with_fields and unaddressed belong to common rows", who)
 		}
-		for _, c := range r.Except {
-			l.commandRef(r.Pos, who+" row "+r.Status+" except", c)
+		for i, c := range r.Except {
+			l.commandRef(r.Pos.Item("except", i), who+" row "+r.Status+" except", c)
 		}
-		for _, sr := range r.Sessions {
+		for i, sr := range r.Sessions {
 			if !slices.Contains(sessionRules, sr) {
-				l.ps.at(r.Pos, "session-rule", "%s: unknown session rule %q", who, sr)
+				l.ps.at(r.Pos.Item("sessions", i), "session-rule", "%s: unknown session rule %q", who, sr)
 			}
 		}
-		for _, id := range r.Requirements {
-			l.requirementRef(r.Pos, who+" row "+r.Status, id)
+		for i, id := range r.Requirements {
+			l.requirementRef(r.Pos.Item("requirements", i), who+" row "+r.Status, id)
 		}
 	}
 }
 
 func (l *linter) commands() {
 	cs := l.s.Commands
-	unique(l, "unique-opcode", "opcode", cs, func(c *Command) (string, Pos) { return fmt.Sprintf("0x%04X", c.Opcode), c.Pos })
-	unique(l, "unique-command", "command", cs, func(c *Command) (string, Pos) { return c.Name, c.Pos })
-	unique(l, "unique-command-id", "command id", cs, func(c *Command) (string, Pos) { return c.ID, c.Pos })
+	unique(l, "unique-opcode", "opcode", cs, func(c *Command) (string, Pos) {
+		return fmt.Sprintf("0x%04X", c.Opcode), c.Pos.Key("opcode")
+	})
+	unique(l, "unique-command", "command", cs, func(c *Command) (string, Pos) { return c.Name, c.Pos.Key("name") })
+	unique(l, "unique-command-id", "command id", cs, func(c *Command) (string, Pos) { return c.ID, c.Pos.Key("id") })
 	for i := range cs {
 		c := &cs[i]
 		who := "command " + c.Name
 		if !slices.Contains(sessionRules, c.Session) {
-			l.ps.at(c.Pos, "session-rule", "%s: unknown session rule %q", who, c.Session)
+			l.ps.at(c.Pos.Key("session"), "session-rule", "%s: unknown session rule %q", who, c.Session)
 		}
-		for _, r := range c.Roles {
-			l.roleRef(c.Pos, who, r)
+		for i, r := range c.Roles {
+			l.roleRef(c.Pos.Item("roles", i), who, r)
 		}
 		// Roles are never checked on the wire: anonymous and officer are
 		// bound to the endpoint, user is held inside a session. A command
 		// sent without a session must therefore be one of the endpoint's
 		// roles, or no request could hold the role it needs.
 		if c.Session == SessionNone && !slices.Contains(c.Roles, "anonymous") && !slices.Contains(c.Roles, "officer") {
-			l.ps.at(c.Pos, "role-session", "%s takes no session, so its roles must include anonymous or officer (the roles bound to the endpoint), not only %v", who, c.Roles)
+			l.ps.at(c.Pos.Key("roles"), "role-session", "%s takes no session, so its roles must include anonymous or officer (the roles bound to the endpoint), not only %v", who, c.Roles)
 		}
-		l.feature(c.Pos, who, c.Feature)
+		l.feature(c.Pos.Key("feature"), who, c.Feature)
 		l.fields(c.Pos, c.Name+" request", c.Request, nil)
 		l.fields(c.Pos, c.Name+" response", c.Response, nil)
 		l.errorRows(who, c.Errors, false)
 		if len(l.s.EffectiveErrors(c)) == 0 {
-			l.ps.at(c.Pos, "no-errors", "%s has no error table: no rows of its own and no common rows for session rule %q", who, c.Session)
+			l.ps.at(c.Pos.Key("errors"), "no-errors", "%s has no error table: no rows of its own and no common rows for session rule %q", who, c.Session)
 		}
 		if len(c.Requirements) == 0 {
-			l.ps.at(c.Pos, "no-requirements", "%s implements no requirement", who)
+			l.ps.at(c.Pos.Key("requirements"), "no-requirements", "%s implements no requirement", who)
 		}
-		for _, id := range c.Requirements {
-			l.requirementRef(c.Pos, who, id)
+		for i, id := range c.Requirements {
+			l.requirementRef(c.Pos.Item("requirements", i), who, id)
 		}
 	}
 }
@@ -604,37 +620,37 @@ func (l *linter) states() {
 		who := "state machine " + m.ID
 		unique(l, "unique-state", m.ID+" state", m.States, func(s *State) (string, Pos) { return s.Name, s.Pos })
 		if m.State(m.Initial) == nil {
-			l.ps.at(m.Pos, "dangling-state", "%s: initial state %q is not defined", who, m.Initial)
+			l.ps.at(m.Pos.Key("initial"), "dangling-state", "%s: initial state %q is not defined", who, m.Initial)
 		}
 		for _, st := range m.States {
-			for _, a := range st.Allow {
+			for i, a := range st.Allow {
 				if a != "*" {
-					l.commandRef(st.Pos, who+" state "+st.Name, a)
+					l.commandRef(st.Pos.Item("allow", i), who+" state "+st.Name, a)
 				}
 			}
 			if st.Reject != "" {
-				l.statusRef(st.Pos, who+" state "+st.Name, st.Reject)
+				l.statusRef(st.Pos.Key("reject"), who+" state "+st.Name, st.Reject)
 			}
 		}
 		for _, t := range m.Transitions {
 			tw := fmt.Sprintf("%s transition %s -> %s", who, t.From, t.To)
 			from := m.State(t.From)
 			if from == nil {
-				l.ps.at(t.Pos, "dangling-state", "%s: state %q is not defined", tw, t.From)
+				l.ps.at(t.Pos.Key("from"), "dangling-state", "%s: state %q is not defined", tw, t.From)
 			} else if from.Terminal {
-				l.ps.at(t.Pos, "terminal-transition", "%s leaves terminal state %s", tw, t.From)
+				l.ps.at(t.Pos.Key("from"), "terminal-transition", "%s leaves terminal state %s", tw, t.From)
 			}
 			if m.State(t.To) == nil {
-				l.ps.at(t.Pos, "dangling-state", "%s: state %q is not defined", tw, t.To)
+				l.ps.at(t.Pos.Key("to"), "dangling-state", "%s: state %q is not defined", tw, t.To)
 			}
 			if (t.Command == "") == (t.Event == "") {
 				l.ps.at(t.Pos, "transition-trigger", "%s needs exactly one of command or event", tw)
 			}
 			if t.Command != "" {
-				l.commandRef(t.Pos, tw, t.Command)
+				l.commandRef(t.Pos.Key("command"), tw, t.Command)
 			}
-			for _, id := range t.Requirements {
-				l.requirementRef(t.Pos, tw, id)
+			for i, id := range t.Requirements {
+				l.requirementRef(t.Pos.Item("requirements", i), tw, id)
 			}
 		}
 		l.eventCoverage(&m)
@@ -706,16 +722,16 @@ func (l *linter) architecture() {
 	covered := map[string]bool{}
 	for _, sv := range a.Services {
 		who := "service " + sv.Name
-		for _, c := range sv.Commands {
-			l.commandRef(sv.Pos, who, c)
+		for i, c := range sv.Commands {
+			l.commandRef(sv.Pos.Item("commands", i), who, c)
 			covered[c] = true
 		}
-		for _, r := range sv.Roles {
-			l.roleRef(sv.Pos, who, r)
+		for i, r := range sv.Roles {
+			l.roleRef(sv.Pos.Item("roles", i), who, r)
 		}
-		for _, k := range sv.Keys {
+		for i, k := range sv.Keys {
 			if !slices.ContainsFunc(a.Keys, func(e SecretEntry) bool { return e.Name == k }) {
-				l.ps.at(sv.Pos, "dangling-key-entry", "%s names unknown key table entry %q", who, k)
+				l.ps.at(sv.Pos.Item("keys", i), "dangling-key-entry", "%s names unknown key table entry %q", who, k)
 			}
 		}
 	}
@@ -732,7 +748,7 @@ func (l *linter) architecture() {
 			continue
 		}
 		if l.s.SelfTest(al.SelfTest) == nil {
-			l.ps.at(al.Pos, "dangling-self-test", "algorithm %s names unknown self-test %q", al.Name, al.SelfTest)
+			l.ps.at(al.Pos.Key("self_test"), "dangling-self-test", "algorithm %s names unknown self-test %q", al.Name, al.SelfTest)
 		}
 	}
 }

@@ -607,7 +607,7 @@ func setPos(v reflect.Value, n *yaml.Node, file string) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			if f.Anonymous && f.Type == posType {
-				v.Field(i).Set(reflect.ValueOf(Pos{File: file, Line: n.Line}))
+				v.Field(i).Set(reflect.ValueOf(Pos{File: file, Line: n.Line, node: n}))
 			}
 		}
 		if n.Kind != yaml.MappingNode {

@@ -54,7 +54,7 @@ var mutations = []mutation{
 		}
 		op := c.Node(files[0], "/commands/0/opcode").Value
 		c.Set(files[1], "/commands/0/opcode", op, "!!int")
-		return files[1], "/commands/0"
+		return files[1], "/commands/0/opcode"
 	}},
 	{"duplicate command name", "unique-command", func(c *spectest.Copy) (string, string) {
 		files := c.Files("commands")
@@ -67,12 +67,12 @@ var mutations = []mutation{
 		}
 		name := c.Node(first, "/commands/0/name").Value
 		c.Set(second, "/commands/0/name", name, "!!str")
-		return second, "/commands/0"
+		return second, "/commands/0/name"
 	}},
 	{"dangling status code", "dangling-status", func(c *spectest.Copy) (string, string) {
 		f, p := commandWithErrors(c)
 		c.Set(f, p+"/errors/0/status", "NoSuchStatus", "!!str")
-		return f, p + "/errors/0"
+		return f, p + "/errors/0/status"
 	}},
 	{"duplicate status code", "unique-status-code", func(c *spectest.Copy) (string, string) {
 		c.Set("status.yaml", "/status/2/code", c.Node("status.yaml", "/status/1/code").Value, "!!int")
@@ -104,7 +104,7 @@ var mutations = []mutation{
 	{"dangling requirement reference", "dangling-requirement", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
 		c.Set(f, "/commands/0/requirements/0", "IHSM-ZZZ-999", "!!str")
-		return f, "/commands/0"
+		return f, "/commands/0/requirements/0"
 	}},
 	{"withdrawn requirement referenced", "withdrawn-requirement", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
@@ -114,15 +114,15 @@ var mutations = []mutation{
 		})
 		c.AddKey(rf, rp, "withdrawn", "true")
 		c.Node(rf, rp+"/withdrawn").Tag = "!!bool"
-		return f, "/commands/0"
+		return f, "/commands/0/requirements/0"
 	}},
 	{"state machine to an unknown state", "dangling-state", func(c *spectest.Copy) (string, string) {
 		c.Set("states.yaml", "/state_machines/0/transitions/0/to", "Nowhere", "!!str")
-		return "states.yaml", "/state_machines/0/transitions/0"
+		return "states.yaml", "/state_machines/0/transitions/0/to"
 	}},
 	{"state machine with an unknown initial state", "dangling-state", func(c *spectest.Copy) (string, string) {
 		c.Set("states.yaml", "/state_machines/0/initial", "Nowhere", "!!str")
-		return "states.yaml", "/state_machines/0"
+		return "states.yaml", "/state_machines/0/initial"
 	}},
 	{"transition on an unknown command", "dangling-command", func(c *spectest.Copy) (string, string) {
 		const tr = "/state_machines/0/transitions/0"
@@ -132,7 +132,7 @@ var mutations = []mutation{
 			}
 		}
 		c.AddKey("states.yaml", tr, "command", "NoSuchCommand")
-		return "states.yaml", "/state_machines/0/transitions/0"
+		return "states.yaml", "/state_machines/0/transitions/0/command"
 	}},
 	{"event forgotten in one state", "event-coverage", func(c *spectest.Copy) (string, string) {
 		// A state that ignores an event no longer says so.
@@ -209,7 +209,7 @@ var mutations = []mutation{
 			c.AddKey("status.yaml", sp, "withdrawn", "true")
 		}
 		c.Node("status.yaml", sp+"/withdrawn").Tag = "!!bool"
-		return f, p + "/errors/0"
+		return f, p + "/errors/0/status"
 	}},
 	{"state rejection without a common row", "state-reject-row", func(c *spectest.Copy) (string, string) {
 		f, p := "states.yaml", "/state_machines/0"
@@ -234,7 +234,7 @@ var mutations = []mutation{
 			return c.Node(f, p+"/session").Value == "none"
 		})
 		c.Set(f, p+"/roles/0", "user", "!!str")
-		return f, p
+		return f, p + "/roles"
 	}},
 	{"example that does not fit its field", "field-example", func(c *spectest.Copy) (string, string) {
 		f, p := bytesResponseField(c)
@@ -252,10 +252,16 @@ var mutations = []mutation{
 		c.AddKey(f, p, "cose_sign1", "NoSuchPayload")
 		return f, p
 	}},
+	{"field larger than a frame", "frame-size", func(c *spectest.Copy) (string, string) {
+		f, p := bytesResponseField(c)
+		c.Set(f, p+"/size/max", "70000", "!!int")
+		c.Set("wire.yaml", "/framing/max_frame", "65536", "!!int")
+		return f, p
+	}},
 	{"unknown role", "dangling-role", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
 		c.Set(f, "/commands/0/roles/0", "janitor", "!!str")
-		return f, "/commands/0"
+		return f, "/commands/0/roles/0"
 	}},
 	{"invalid semver", "schema", func(c *spectest.Copy) (string, string) {
 		c.Set("spec.yaml", "/version", "1.0", "!!str")
@@ -335,7 +341,7 @@ func TestMinimalLoads(t *testing.T) {
 		t.Errorf("area of GetApiRevision = %q, want the file name device", got)
 	}
 	gk := s.Command("GenerateKey")
-	if gk == nil || gk.Pos != (Pos{File: "commands/keys.yaml", Line: 2}) {
+	if gk == nil || gk.Pos.File != "commands/keys.yaml" || gk.Pos.Line != 2 || gk.Pos.Key("opcode").Line != 4 {
 		t.Errorf("GenerateKey position = %+v", gk)
 	}
 	if f := Lookup(gk.Request, "label"); f == nil || f.Pos.Line != 12 || f.Size == nil || f.Size.Max != 64 {

@@ -1,10 +1,37 @@
 package model
 
+import "gopkg.in/yaml.v3"
+
 // Pos is where an element was defined: the spec file (relative to the spec
-// root) and its line. Lint messages name it.
+// root) and its line. Lint messages name it, or the line of one of its keys
+// or list items (Key, Item).
 type Pos struct {
 	File string `yaml:"-" json:"-"`
 	Line int    `yaml:"-" json:"-"`
+
+	node *yaml.Node // the element's YAML node, for Key and Item
+}
+
+// Key returns the position of the element's key name (the line it is
+// written on), or p when the element has no such key.
+func (p Pos) Key(name string) Pos {
+	if p.node == nil {
+		return p
+	}
+	if k := keyNode(p.node, name); k != nil {
+		return Pos{File: p.File, Line: k.Line, node: valueOf(p.node, k)}
+	}
+	return p
+}
+
+// Item returns the position of item i of the element's list under key
+// name, or the key's position when there is no such item.
+func (p Pos) Item(name string, i int) Pos {
+	k := p.Key(name)
+	if k.node == nil || k.node.Kind != yaml.SequenceNode || i < 0 || i >= len(k.node.Content) {
+		return k
+	}
+	return Pos{File: p.File, Line: k.node.Content[i].Line, node: k.node.Content[i]}
 }
 
 // Spec is the whole specification, loaded from the files under spec/.

@@ -39,7 +39,8 @@ func AppendMarshal(dst []byte, m Message) ([]byte, error) {
 // rc.DecodeFailed for bytes that are not the canonical encoding of a
 // message of this type (malformed, non-canonical, unknown keys, wrong
 // types), rc.InvalidArgument for a message that breaks a rule of the spec,
-// including a required field that is missing. On any error m is left zero:
+// including a required field that is missing and an integer too large for
+// its field's type. On any error m is left zero:
 // a caller never sees a partly decoded message.
 func Unmarshal(data []byte, m Message) error {
 	if isNil(m) {
@@ -63,12 +64,15 @@ func unmarshal(data []byte, m body, name string) error {
 	if err == nil && d.off != len(data) {
 		err = errTrailing
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		var c rc.Code
 		if !errors.As(err, &c) {
 			err = fmt.Errorf("wire: %s: %v at byte %d: %w", name, err, d.off, rc.DecodeFailed)
 		}
-	} else {
+	case d.outOfRange != nil:
+		err = d.outOfRange
+	default:
 		err = m.Validate()
 	}
 	if err != nil {

@@ -188,6 +188,17 @@ func TestEnvelopeMatchesSpec(t *testing.T) {
 		t.Errorf("EncodeResponse: %v", err)
 	}
 
+	// The largest sealed body the spec allows fills a frame exactly in the
+	// smallest envelope an in-session request has.
+	sealed := model.Lookup(s.Wire.Envelope, "sealed")
+	small := RequestHeader{Revision: Revision, Opcode: s.Commands[0].Opcode, SessionID: 1, Sequence: 1}
+	for _, c := range s.Commands {
+		small.Opcode = min(small.Opcode, c.Opcode)
+	}
+	if p, err := EncodeRequest(small, Envelope{Sealed: make([]byte, sealed.Size.Max)}); err != nil || len(p) != MaxFrame {
+		t.Errorf("a sealed body of %d bytes (its size max) makes a payload of %d bytes, max_frame is %d (%v)", sealed.Size.Max, len(p), MaxFrame, err)
+	}
+
 	// A header or body wrapped in a byte string is not the envelope.
 	hdr := h
 	hdr.SessionID, hdr.Sequence = 0, 0
