@@ -6,17 +6,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
+	"testing/fstest"
 	"time"
 
 	"github.com/openihsm/openihsm/site/build"
 	"github.com/openihsm/openihsm/site/linkcheck"
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
+	"github.com/openihsm/openihsm/spec/specgen"
 	"github.com/openihsm/openihsm/spec/vectors"
 	"github.com/openihsm/openihsm/spec/wire"
 )
@@ -26,7 +30,8 @@ const siteUsage = `usage:
   ihsm site serve [--addr 127.0.0.1:8080] [--dir DIR]
 
 build renders the documentation site from the spec (the embedded one unless
---spec names a directory), the conformance output of "ihsm conform --out",
+--spec names a directory, whose vectors and JSON Schemas are then generated
+from it), the conformance output of "ihsm conform --out",
 the evidence directory of "ihsm evidence build --out" and, for the
 changelog, the previous version of the spec; then checks every link of the
 output. serve serves a built site on a loopback address.`
@@ -88,10 +93,18 @@ func runSiteBuild(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("previous spec: %w", err)
 		}
 	}
-	if in.Vectors, err = vectors.All(); err != nil {
-		return err
+	if *specDir != "" {
+		// The embedded vectors and schemas are those of the embedded spec;
+		// the site of another spec shows its own, generated here.
+		if in.Vectors, in.Schemas, err = generated(*specDir); err != nil {
+			return err
+		}
+	} else {
+		if in.Vectors, err = vectors.All(); err != nil {
+			return err
+		}
+		in.Schemas = wire.SchemaFS
 	}
-	in.Schemas = wire.SchemaFS
 	if *confDir != "" {
 		if in.Conformance, err = build.LoadConformance(*confDir); err != nil {
 			return err
@@ -121,6 +134,34 @@ func runSiteBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "site: %d pages, %d links checked; open file://%s\n", res.Pages, res.Links, filepath.ToSlash(abs))
 	return nil
+}
+
+// generated returns the test vectors and JSON Schemas of the spec in dir,
+// generated in memory by spec/specgen as go generate would write them, laid
+// out as vectors.FS and wire.SchemaFS are.
+func generated(dir string) ([]vectors.Vector, fs.FS, error) {
+	s, err := loadDir(dir) // a fresh copy: the generator orders what it reads
+	if err != nil {
+		return nil, nil, fmt.Errorf("spec: %w", err)
+	}
+	files, err := specgen.Generate(s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("spec %s: its vectors and JSON Schemas cannot be generated, so the site would show another spec's: %w", dir, err)
+	}
+	vecFS, schemaFS := fstest.MapFS{}, fstest.MapFS{}
+	for _, f := range files {
+		switch {
+		case strings.HasPrefix(f.Path, "vectors/data/"):
+			vecFS[strings.TrimPrefix(f.Path, "vectors/")] = &fstest.MapFile{Data: f.Data}
+		case strings.HasPrefix(f.Path, "wire/schema/"):
+			schemaFS[strings.TrimPrefix(f.Path, "wire/")] = &fstest.MapFile{Data: f.Data}
+		}
+	}
+	vs, err := vectors.Parse(vecFS)
+	if err != nil {
+		return nil, nil, fmt.Errorf("spec %s: generated vectors: %w", dir, err)
+	}
+	return vs, schemaFS, nil
 }
 
 func runSiteServe(args []string, stdout, stderr io.Writer) error {
