@@ -110,7 +110,8 @@ start_device attested "$out/evidence/bin/ihsm"
 	--device "unix://$out/run/attested/sock/partition-0.sock"
 
 step "site: the spec, the conformance results and the evidence"
-"$ihsm" site build --out "$out/site" --conformance "$out/conformance" --evidence "$out/evidence"
+"$ihsm" site build --out "$out/site" --conformance "$out/conformance" --evidence "$out/evidence" \
+	--previous-spec git:latest-tag
 
 cleanup
 trap - EXIT

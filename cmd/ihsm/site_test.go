@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -77,5 +78,38 @@ func TestSiteBuildRefusesAnUngeneratableSpec(t *testing.T) {
 	code, _, stderr := runIHSM("site", "build", "--out", filepath.Join(t.TempDir(), "site"), "--spec", dir)
 	if code != 1 || !strings.Contains(stderr, "cannot be generated") {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
+	}
+}
+
+// TestSiteChangelogFromGit: --previous-spec git:REF compares with the spec
+// of a commit; git:latest-tag with the last release tag, or says there is
+// none; an unknown ref is an error.
+func TestSiteChangelogFromGit(t *testing.T) {
+	if err := exec.Command("git", "rev-parse", "--git-dir").Run(); err != nil {
+		t.Skip("not in a git work tree")
+	}
+	out := filepath.Join(t.TempDir(), "site")
+	code, stdout, stderr := runIHSM("site", "build", "--out", out, "--previous-spec", "git:HEAD")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(out, "changelog.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "compared with the spec of git HEAD") || !strings.Contains(string(page), "verdict: ") {
+		t.Errorf("the changelog does not compare with HEAD:\n%s", page)
+	}
+	code, _, stderr = runIHSM("site", "build", "--out", out, "--previous-spec", "git:latest-tag")
+	if code != 0 {
+		t.Fatalf("git:latest-tag: exit %d: %s", code, stderr)
+	}
+	page, _ = os.ReadFile(filepath.Join(out, "changelog.html"))
+	tags, _ := exec.Command("git", "tag").Output()
+	if len(strings.TrimSpace(string(tags))) == 0 && !strings.Contains(string(page), "the repository has no release tag yet") {
+		t.Errorf("without a tag the changelog does not say so:\n%s", page)
+	}
+	if code, _, _ := runIHSM("site", "build", "--out", out, "--previous-spec", "git:no-such-ref-anywhere"); code != 1 {
+		t.Errorf("an unknown ref: exit %d, want 1", code)
 	}
 }

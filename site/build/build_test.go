@@ -437,3 +437,42 @@ func TestBuildRefusesForeignDirectory(t *testing.T) {
 		t.Errorf("built site: %v %v", err, res.Problems)
 	}
 }
+
+// TestScenariosFromTheBundle: the feature bundle's tags link each
+// requirement to its scenarios without a conformance run, and with one the
+// scenarios carry the run's results.
+func TestScenariosFromTheBundle(t *testing.T) {
+	s := loadSpec(t, "../../spec")
+	q := s.Requirements[0]
+	scen := []Scenario{
+		{ID: "wire.feature:7", Name: "a first scenario", Feature: "wire.feature", Tags: []string{"@" + q.ID, "@baseline"}},
+		{ID: "wire.feature:19", Name: "a second scenario", Feature: "wire.feature", Tags: []string{"@baseline"}},
+	}
+	for _, withRun := range []bool{false, true} {
+		in := Input{Spec: s, Scenarios: scen}
+		if withRun {
+			c := fixtureReport(t, s)
+			c.Report.Scenarios[0].ID, c.Report.Scenarios[0].Status = scen[0].ID, report.Failed
+			in.Conformance = c
+		}
+		files, err := Render(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs := pageOf(t, files, "requirements/index.html")
+		link := `<a href="../conformance/scenarios.html#` + "sc-" + anchor(scen[0].ID) + `">a first scenario</a>`
+		if !strings.Contains(reqs, link) {
+			t.Errorf("run %v: the requirements index does not link %s to its scenario", withRun, q.ID)
+		}
+		page := pageOf(t, files, "conformance/scenarios.html")
+		for _, sc := range scen {
+			if !strings.Contains(page, `<tr id="sc-`+anchor(sc.ID)+`">`) {
+				t.Errorf("run %v: the scenarios page lacks %s", withRun, sc.ID)
+			}
+		}
+		if got := strings.Contains(reqs, link+` <span class="badge failed">failed</span>`); got != withRun {
+			t.Errorf("run %v: the requirements index shows the run's result: %v", withRun, got)
+		}
+		checkLinks(t, files)
+	}
+}

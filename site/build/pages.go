@@ -30,6 +30,8 @@ type site struct {
 	reqsByCommand map[string][]string // command name -> requirement ids, sorted
 	cmdsByStatus  map[string][]string // status name -> command names returning it
 	results       map[string]reqResult
+	tagged        map[string][]scenarioRef // requirement id -> scenarios of the bundle tagged with it
+	runStatus     map[string]string        // scenario id -> its status in the run
 }
 
 // reqResult is the latest verdict on one requirement.
@@ -41,6 +43,7 @@ type reqResult struct {
 
 type scenarioRef struct {
 	ID, Name, Status, Anchor string
+	Href                     string // relative to the site root; "" when there is nowhere to link
 }
 
 func newSite(in Input) *site {
@@ -79,10 +82,13 @@ func newSite(in Input) *site {
 		}
 	}
 	s.results = map[string]reqResult{}
+	s.runStatus = map[string]string{}
 	if c := in.Conformance; c != nil {
 		byID := map[string]scenarioRef{}
 		for _, sc := range c.Report.Scenarios {
-			byID[sc.ID] = scenarioRef{ID: sc.ID, Name: sc.Name, Status: sc.Status, Anchor: "sc-" + anchor(sc.ID)}
+			a := "sc-" + anchor(sc.ID)
+			byID[sc.ID] = scenarioRef{ID: sc.ID, Name: sc.Name, Status: sc.Status, Anchor: a, Href: "conformance/index.html#" + a}
+			s.runStatus[sc.ID] = sc.Status
 		}
 		for _, q := range c.Report.Requirements {
 			r := reqResult{Status: q.Status, Reason: q.Reason}
@@ -94,6 +100,16 @@ func newSite(in Input) *site {
 				r.Scenarios = append(r.Scenarios, ref)
 			}
 			s.results[q.ID] = r
+		}
+	}
+	s.tagged = map[string][]scenarioRef{}
+	for _, sc := range in.Scenarios {
+		a := "sc-" + anchor(sc.ID)
+		ref := scenarioRef{ID: sc.ID, Name: sc.Name, Status: s.runStatus[sc.ID], Anchor: a, Href: "conformance/scenarios.html#" + a}
+		for _, tag := range sc.Tags {
+			if id, ok := strings.CutPrefix(tag, "@"); ok && strings.HasPrefix(id, "IHSM-") {
+				s.tagged[id] = append(s.tagged[id], ref)
+			}
 		}
 	}
 	return s
@@ -130,6 +146,7 @@ func (s *site) pages() ([]*page, error) {
 		&page{Path: "architecture/index.html", Title: "Architecture", Section: "architecture", Template: "architecture.html", Data: s.architecture()},
 		&page{Path: "requirements/index.html", Title: "Requirements", Section: "requirements", Template: "requirements.html", Data: s.requirements(), Scripts: []string{"static/filter.js"}},
 		&page{Path: "conformance/index.html", Title: "Conformance", Section: "conformance", Template: "conformance.html", Data: s.conformance()},
+		&page{Path: "conformance/scenarios.html", Title: "Scenarios", Section: "conformance", Template: "scenarios.html", Data: s.scenarios()},
 		&page{Path: "evidence/index.html", Title: "Evidence", Section: "evidence", Template: "evidence.html", Data: s.in.Evidence},
 		&page{Path: "changelog.html", Title: "Spec changelog", Section: "changelog", Template: "changelog.html", Data: s.changelog()},
 	)
@@ -639,15 +656,21 @@ type requirementsView struct {
 	Levels         []string
 	Profiles       []string
 	HasConformance bool
+	HasScenarios   bool
 }
 
 func (s *site) requirements() requirementsView {
-	v := requirementsView{HasConformance: s.in.Conformance != nil}
+	v := requirementsView{HasConformance: s.in.Conformance != nil, HasScenarios: len(s.in.Scenarios) > 0}
 	seen := map[string]map[string]bool{"a": {}, "l": {}, "p": {}}
 	for _, r := range s.spec.Requirements {
 		row := requirementRow{Requirement: r}
 		if res, ok := s.results[r.ID]; ok {
 			row.Result, row.Reason, row.Scenarios = res.Status, res.Reason, res.Scenarios
+		}
+		if refs, ok := s.tagged[r.ID]; ok || v.HasScenarios {
+			// The bundle says which scenarios check the requirement;
+			// the run, if any, says how they went.
+			row.Scenarios = refs
 		}
 		row.Search = strings.ToLower(strings.Join(append([]string{r.ID, r.Text, r.Area, r.Level, r.Profile, r.Tested}, r.Commands...), " "))
 		v.Rows = append(v.Rows, row)
@@ -664,5 +687,47 @@ func (s *site) requirements() requirementsView {
 		return out
 	}
 	v.Areas, v.Levels, v.Profiles = keys(seen["a"]), keys(seen["l"]), keys(seen["p"])
+	return v
+}
+
+// --- scenarios ---
+
+type scenarioView struct {
+	Scenario
+	Anchor       string
+	Requirements []string
+	Other        []string // tags that are not requirement ids
+	Result       string   // in the run, or ""
+}
+
+type featureGroup struct {
+	Feature   string
+	Scenarios []scenarioView
+}
+
+type scenariosView struct {
+	Groups         []featureGroup
+	Total          int
+	HasConformance bool
+}
+
+// scenarios lists the feature bundle by feature file.
+func (s *site) scenarios() scenariosView {
+	v := scenariosView{Total: len(s.in.Scenarios), HasConformance: s.in.Conformance != nil}
+	for _, sc := range s.in.Scenarios {
+		sv := scenarioView{Scenario: sc, Anchor: "sc-" + anchor(sc.ID), Result: s.runStatus[sc.ID]}
+		for _, tag := range sc.Tags {
+			if id, ok := strings.CutPrefix(tag, "@"); ok && strings.HasPrefix(id, "IHSM-") {
+				sv.Requirements = append(sv.Requirements, id)
+			} else {
+				sv.Other = append(sv.Other, tag)
+			}
+		}
+		if n := len(v.Groups); n == 0 || v.Groups[n-1].Feature != sc.Feature {
+			v.Groups = append(v.Groups, featureGroup{Feature: sc.Feature})
+		}
+		g := &v.Groups[len(v.Groups)-1]
+		g.Scenarios = append(g.Scenarios, sv)
+	}
 	return v
 }
