@@ -246,10 +246,11 @@ func TestWithoutRunsSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"conformance/index.html":  "No conformance run included",
-		"evidence/index.html":     "No evidence included",
-		"changelog.html":          "This is the first version of the spec: <strong>" + s.Meta.Version + "</strong>",
-		"requirements/index.html": "No conformance run is included in this build",
+		"conformance/index.html":     "No conformance run included",
+		"evidence/index.html":        "No evidence included",
+		"changelog.html":             "Spec <strong>" + s.Meta.Version + "</strong>, API revision 1.0: the first version, as far as this build knows: no earlier version was given to compare with",
+		"requirements/index.html":    "No conformance run is included in this build",
+		"conformance/scenarios.html": "No feature bundle is included in this build",
 	} {
 		if p := pageOf(t, files, name); !strings.Contains(p, want) {
 			t.Errorf("%s does not say %q", name, want)
