@@ -49,3 +49,4 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzRoundTrip -fuzztime 60s ./spec/wire
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 60s ./reference-impl/device
 	$(GO) test -run '^$$' -fuzz FuzzUnmask -fuzztime 60s ./reference-impl/internal/boundary/masking
+	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./spec/model

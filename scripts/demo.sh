@@ -143,7 +143,8 @@ EOF
 "$ihsm" evidence verify "$out/evidence" --trust "$out/keys/trust.yaml" --device "$attested"
 
 step "site: the spec, the conformance results and the evidence"
-"$ihsm" site build --out "$out/site" --conformance "$out/conformance" --evidence "$out/evidence"
+"$ihsm" site build --out "$out/site" --conformance "$out/conformance" --evidence "$out/evidence" \
+	--previous-spec git:latest-tag
 
 cleanup
 trap - EXIT

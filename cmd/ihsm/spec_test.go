@@ -95,7 +95,7 @@ func TestSpecLintBroken(t *testing.T) {
 		want  string // a line of the output, after the spec directory
 	}{
 		{"duplicate opcode", map[string][2]string{"commands/keys.yaml": {"opcode: 0x0401", "opcode: 0x0101"}},
-			"/commands/keys.yaml:2: unique-opcode: opcode 0x0101 is already defined at commands/device.yaml:2"},
+			"/commands/keys.yaml:4: unique-opcode: opcode 0x0101 is already defined at commands/device.yaml:4"},
 		{"dangling status", map[string][2]string{"commands/keys.yaml": {"status: KeyLimitReached", "status: KeyLimitReachd"}},
 			"/commands/keys.yaml:17: dangling-status: command GenerateKey names unknown status \"KeyLimitReachd\""},
 		{"reused requirement id", map[string][2]string{"requirements/dev.yaml": {"id: IHSM-DEV-002", "id: IHSM-DEV-001"}},
@@ -130,15 +130,23 @@ func TestSpecDiff(t *testing.T) {
 	}{
 		{"unchanged", nil, 0, []string{"verdict: ok: 0 breaking, 0 additive, 0 editorial"}},
 		{"renumbered command", map[string][2]string{"commands/keys.yaml": {"opcode: 0x0401", "opcode: 0x0410"}}, 1,
-			[]string{"breaking  commands/keys.yaml:2", "renumbered 0x0401 -> 0x0410", "breaking-without-major", "verdict: FAIL"}},
-		{"renumbered command with a major bump", map[string][2]string{
+			[]string{"breaking  commands/keys.yaml:2", "renumbered 0x0401 -> 0x0410", "breaking-without-major", "version-not-bumped", "verdict: FAIL"}},
+		{"renumbered command with a major revision, same spec version", map[string][2]string{
 			"commands/keys.yaml": {"opcode: 0x0401", "opcode: 0x0410"},
 			"spec.yaml":          {"major: 1", "major: 2"},
-		}, 0, []string{"renumbered 0x0401 -> 0x0410", "verdict: ok: 1 breaking"}},
-		{"new optional field", map[string][2]string{"commands/keys.yaml": {
+		}, 1, []string{"renumbered 0x0401 -> 0x0410", "violation: spec.yaml:1: version-not-bumped: 1 breaking change(s) need a minor bump", "verdict: FAIL"}},
+		{"renumbered command with a major revision and a 0.x minor version", map[string][2]string{
+			"commands/keys.yaml": {"opcode: 0x0401", "opcode: 0x0410"},
+			"spec.yaml":          {"version: 0.1.0\napi_revision: {major: 1", "version: 0.2.0\napi_revision: {major: 2"},
+		}, 0, []string{"verdict: ok: 1 breaking"}},
+		{"new optional field, same spec version", map[string][2]string{"commands/keys.yaml": {
 			"      - {key: 3, name: label,",
-			"      - {key: 4, name: note, type: text, size: {max: 8}, optional: true, doc: Note.}\n      - {key: 3, name: label,"}}, 0,
-			[]string{"additive", "GenerateKey request field note", "verdict: ok: 0 breaking, 1 additive"}},
+			"      - {key: 4, name: note, type: text, size: {max: 8}, optional: true, doc: Note.}\n      - {key: 3, name: label,"}}, 1,
+			[]string{"additive", "GenerateKey request field note", "version-not-bumped: 1 additive change(s) need a patch bump"}},
+		{"new optional field, patch version", map[string][2]string{
+			"commands/keys.yaml": {"      - {key: 3, name: label,", "      - {key: 4, name: note, type: text, size: {max: 8}, optional: true, doc: Note.}\n      - {key: 3, name: label,"},
+			"spec.yaml":          {"version: 0.1.0", "version: 0.1.1"},
+		}, 0, []string{"additive", "GenerateKey request field note", "verdict: ok: 0 breaking, 1 additive"}},
 		{"requirement removed", map[string][2]string{"requirements/dev.yaml": {"  - id: IHSM-DEV-002\n", "  - id: IHSM-DEV-003\n"}}, 1,
 			[]string{"requirement-removed: IHSM-DEV-002", "verdict: FAIL"}},
 		{"reworded summary", map[string][2]string{"commands/keys.yaml": {"summary: Generates a key.", "summary: Generates a key in the partition."}}, 0,
@@ -157,17 +165,39 @@ func TestSpecDiff(t *testing.T) {
 			}
 		})
 	}
+	t.Run("spec version went back", func(t *testing.T) {
+		newer := minimalSpec(t, map[string][2]string{"spec.yaml": {"version: 0.1.0", "version: 0.2.0"}})
+		code, out, _ := runIHSM("spec", "diff", newer, old)
+		if code != 1 || !strings.Contains(out, "violation: spec.yaml:1: version-decreased: spec version went back from 0.2.0 to 0.1.0") {
+			t.Fatalf("exit %d:\n%s", code, out)
+		}
+	})
 	t.Run("json", func(t *testing.T) {
 		code, out, _ := runIHSM("spec", "diff", "-json", old, minimalSpec(t, map[string][2]string{"commands/keys.yaml": {"opcode: 0x0401", "opcode: 0x0410"}}))
 		var r struct {
-			Changes    []struct{ Class string }
-			Violations []struct{ Rule string }
+			OK      bool `json:"ok"`
+			Changes []struct {
+				Class, File string
+				Line        int
+			}
+			Violations []struct {
+				Rule, File string
+				Line       int
+			}
 		}
 		if err := json.Unmarshal([]byte(out), &r); err != nil {
 			t.Fatalf("not JSON: %v\n%s", err, out)
 		}
-		if code != 1 || len(r.Changes) != 1 || r.Changes[0].Class != "breaking" || len(r.Violations) != 1 {
+		if code != 1 || r.OK || len(r.Changes) != 1 || r.Changes[0].Class != "breaking" || len(r.Violations) != 2 {
 			t.Fatalf("exit %d, report %+v", code, r)
+		}
+		if c := r.Changes[0]; c.File != "commands/keys.yaml" || c.Line != 2 {
+			t.Errorf("change at %s:%d, want commands/keys.yaml:2", c.File, c.Line)
+		}
+		for _, v := range r.Violations {
+			if v.File != "spec.yaml" || v.Line != 1 {
+				t.Errorf("violation %s at %s:%d, want spec.yaml:1", v.Rule, v.File, v.Line)
+			}
 		}
 	})
 }

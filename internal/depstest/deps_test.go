@@ -20,6 +20,21 @@ type pkg struct {
 	Imports    []string // direct imports
 	Deps       []string // transitive imports
 	Standard   bool
+	ForTest    string // set on a package compiled for the tests of ForTest
+}
+
+// base returns the import path of a package as go list -test names its
+// variants: "p [p.test]" (p with its _test.go files, or a package
+// recompiled for p's tests) and "p.test" (the test binary of p) are p.
+func base(path string) (string, bool) {
+	test := false
+	if i := strings.Index(path, " ["); i >= 0 {
+		path, test = path[:i], true
+	}
+	if p, ok := strings.CutSuffix(path, ".test"); ok {
+		path, test = p, true
+	}
+	return path, test
 }
 
 // boundaryStd is the standard library the boundary may import directly:
@@ -57,30 +72,48 @@ func inModule(path string) bool { return under(path, module) }
 
 func rel(path string) string { return strings.TrimPrefix(path, module+"/") }
 
-// check applies the dependency rules to the packages of the module and
-// returns one line per violation.
+// check applies the dependency rules to the packages of the module,
+// listed with their test variants (go list -test), and returns one line
+// per violation. The order of the repository holds for tests too: a test
+// of spec/... imports nothing else of the repository, and a test of the
+// suite or the evidence tools no part of the reference HSM. The boundary's
+// allow-list is about the code that handles secrets, so it applies to the
+// boundary's packages as they are built into the device, without their
+// tests.
 func check(pkgs []pkg) []string {
 	var bad []string
+	seen := map[string]bool{}
+	report := func(line string) {
+		if !seen[line] {
+			seen[line] = true
+			bad = append(bad, line)
+		}
+	}
 	for _, p := range pkgs {
-		if !inModule(p.ImportPath) {
+		path, test := base(p.ImportPath)
+		if !inModule(path) {
 			continue
 		}
-		me := rel(p.ImportPath)
+		me := rel(path)
+		who := me
+		if test {
+			who = me + " (tests)"
+		}
 		switch {
 		case under(me, "spec"):
 			for _, d := range p.Deps {
-				if inModule(d) && !under(rel(d), "spec") {
-					bad = append(bad, me+" depends on "+rel(d)+": spec/... imports nothing else from the repository")
+				if d, _ := base(d); inModule(d) && !under(rel(d), "spec") {
+					report(who + " depends on " + rel(d) + ": spec/... imports nothing else from the repository")
 				}
 			}
 		case under(me, "conformance"), under(me, "evidence"), under(me, "sbom"):
 			for _, d := range p.Deps {
-				if inModule(d) && under(rel(d), "reference-impl") {
-					bad = append(bad, me+" depends on "+rel(d)+": the conformance suite and the evidence tools reach a device only through the wire protocol")
+				if d, _ := base(d); inModule(d) && under(rel(d), "reference-impl") {
+					report(who + " depends on " + rel(d) + ": the conformance suite and the evidence tools reach a device only through the wire protocol")
 				}
 			}
 		}
-		if !under(me, "reference-impl/internal/boundary") {
+		if test || !under(me, "reference-impl/internal/boundary") {
 			continue
 		}
 		for _, d := range p.Deps {
@@ -129,7 +162,7 @@ func listModule(t *testing.T) []pkg {
 		t.Fatalf("go env GOMOD: %v", err)
 	}
 	root := filepath.Dir(strings.TrimSpace(string(gomod)))
-	cmd := exec.Command("go", "list", "-e", "-deps", "-json=ImportPath,Imports,Deps,Standard", "./...")
+	cmd := exec.Command("go", "list", "-e", "-deps", "-test", "-json=ImportPath,Imports,Deps,Standard,ForTest", "./...")
 	cmd.Dir = root
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -153,14 +186,21 @@ func listModule(t *testing.T) []pkg {
 
 func TestDependencyOrder(t *testing.T) {
 	pkgs := listModule(t)
-	n := 0
+	n, tests := 0, 0
 	for _, p := range pkgs {
-		if inModule(p.ImportPath) {
+		path, test := base(p.ImportPath)
+		if inModule(path) {
 			n++
+			if test && under(rel(path), "spec") {
+				tests++
+			}
 		}
 	}
 	if n == 0 {
 		t.Fatal("go list found no package of the module")
+	}
+	if tests == 0 {
+		t.Fatal("go list listed no test variant of spec/...: the test imports go unchecked")
 	}
 	for _, v := range check(pkgs) {
 		t.Error(v)
@@ -197,6 +237,13 @@ func TestRules(t *testing.T) {
 		{"boundary imports spec", p("reference-impl/internal/boundary", m("spec/wire")), true},
 		{"boundary imports an unlisted module", p("reference-impl/internal/boundary", "github.com/cloudflare/circlx"), true},
 		{"reference HSM outside the boundary imports net", p("reference-impl/server", "net", m("spec/wire")), false},
+		{"spec test imports the reference HSM", p("spec/wire [github.com/openihsm/openihsm/spec/wire.test]", m("reference-impl/device")), true},
+		{"spec external test imports conformance", p("spec/wire_test [github.com/openihsm/openihsm/spec/wire.test]", m("conformance/steps")), true},
+		{"spec test binary depends on evidence", p("spec/model.test", m("evidence/sfr")), true},
+		{"spec test imports a test variant of spec", p("spec/wire [github.com/openihsm/openihsm/spec/wire.test]", m("spec/vectors [github.com/openihsm/openihsm/spec/wire.test]")), false},
+		{"conformance test imports the reference HSM", p("conformance/runner [github.com/openihsm/openihsm/conformance/runner.test]", m("reference-impl/refhsm")), true},
+		{"evidence test depends on the boundary through a recompiled package", p("evidence/release_test [github.com/openihsm/openihsm/evidence/release.test]", m("reference-impl/internal/boundary/keys [github.com/openihsm/openihsm/evidence/release.test]")), true},
+		{"boundary test imports os", p("reference-impl/internal/boundary [github.com/openihsm/openihsm/reference-impl/internal/boundary.test]", "os"), false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

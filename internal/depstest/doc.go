@@ -8,5 +8,10 @@
 // of cryptographic modules, never networking, processes, logging, the file
 // system or the rest of the repository.
 //
+// The order holds for the tests too (go list -test): a test of spec/...
+// imports nothing else from the repository, and a test of the suite or the
+// evidence tools no part of the reference HSM. The boundary's allow-list
+// is checked on the code built into the device, without its tests.
+//
 // The package holds only its test; run it with go test ./internal/depstest.
 package depstest

@@ -37,8 +37,10 @@ type Config struct {
 	// Serial is the serial number given to a new device (default random).
 	Serial string
 	// FirmwareMeasurement is the SHA-384 of the running firmware (the
-	// reference HSM's binary) and FirmwareVersion its version. Both go into
-	// the attestation key certificate and the device attestation.
+	// reference HSM's binary) and FirmwareVersion its version (default
+	// "unknown": the spec's reports and GetDeviceInfo carry a version of at
+	// least one byte). Both go into the attestation key certificate and the
+	// device attestation.
 	FirmwareMeasurement [48]byte
 	FirmwareVersion     string
 	// Clock is the time source (default time.Now). PIN backoff runs on it;
@@ -126,6 +128,9 @@ func New(cfg Config) (*Device, error) {
 	}
 	if cfg.Store == nil {
 		cfg.Store = NewMemoryStore()
+	}
+	if cfg.FirmwareVersion == "" {
+		cfg.FirmwareVersion = "unknown"
 	}
 	fs, err := newFaultSet(cfg.Faults)
 	if err != nil {

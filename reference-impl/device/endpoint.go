@@ -134,11 +134,9 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 		// number outside a session has no channel to open it.
 		return c.plainError(rc.SessionNotExpected)
 	}
-	// 7. Role.
-	if code := c.roleRule(); code != rc.Success {
-		return c.error(code)
-	}
-	// 8. Body: decode and validate against the spec.
+	// 7. Body: decode and validate against the spec. There is no role
+	// check: the endpoint binds the anonymous and officer roles, and steps
+	// 5 and 6 establish the user role (package documentation).
 	if c.ch != nil && h.Opcode == wire.OpChangePin {
 		// The decrypted body holds two PINs: clear it once answered. The
 		// handler hands the decoded PINs to the boundary, which clears
@@ -149,7 +147,7 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 	if err := wire.Unmarshal(body, req); err != nil {
 		return c.error(rc.FromError(err))
 	}
-	// 9. Handler.
+	// 8. Handler.
 	c.approved = true
 	resp, err := c.handle(req)
 	if err != nil {

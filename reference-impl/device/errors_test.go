@@ -3,8 +3,10 @@ package device
 import (
 	"bytes"
 	"crypto/sha256"
+	"fmt"
 	"slices"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
@@ -47,6 +49,30 @@ func errorRows() map[string]func(t *testing.T, h *harness) {
 			b.Write([]byte{0, 1, 0, 1})
 			if _, err := wire.ReadFrame(&b, wire.MaxFrame); rc.FromError(err) != rc.FrameTooLarge {
 				t.Fatalf("ReadFrame: %v", err)
+			}
+		},
+		"common/Busy": func(t *testing.T, h *harness) {
+			// Busy belongs to the transport: package server answers a
+			// connection over its limit with it (TestConnectionLimit). The
+			// endpoint itself has no queue and answers every request it is
+			// handed, however many arrive at once.
+			var wg sync.WaitGroup
+			codes := make([]rc.Code, 32)
+			for i := range codes {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					out := h.ep.Handle(t.Context(), mustEncode(t, wire.RequestHeader{Revision: wire.Revision, Opcode: wire.OpGetDeviceInfo, RequestID: uint32(i + 1)}))
+					rh, _, err := wire.DecodeResponse(out)
+					if err != nil {
+						t.Error(err)
+					}
+					codes[i] = rh.Status
+				}()
+			}
+			wg.Wait()
+			for i, c := range codes {
+				expect(t, fmt.Sprintf("request %d of 32 at once", i+1), c, rc.Success)
 			}
 		},
 		"common/UnsupportedRevision": func(t *testing.T, h *harness) {
@@ -527,4 +553,12 @@ func TestErrorTablesCovered(t *testing.T) {
 	if len(missing) > 0 {
 		t.Errorf("%d of %d error-table rows have no device test: %v", len(missing), len(want), missing)
 	}
+}
+
+func mustEncode(t *testing.T, h wire.RequestHeader) []byte {
+	p, err := wire.EncodeRequest(h, wire.Envelope{Body: wire.EmptyBody()})
+	if err != nil {
+		t.Error(err)
+	}
+	return p
 }

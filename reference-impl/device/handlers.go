@@ -258,9 +258,6 @@ func (c *call) getDeviceInfo() *wire.GetDeviceInfoResponse {
 		// Unprovisioned), since it may use no algorithm.
 		resp.Serial = "unavailable"
 	}
-	if resp.FirmwareVersion == "" {
-		resp.FirmwareVersion = "unknown"
-	}
 	if c.bp != nil {
 		resp.PartitionState = wire.PartitionState(c.bp.State())
 		if resp.PartitionState != wire.PartitionStateUnprovisioned {

@@ -69,6 +69,7 @@ func (h *harness) raw(payload []byte) (wire.ResponseHeader, wire.Envelope) {
 	if err != nil {
 		h.t.Fatalf("undecodable response %x: %v", out, err)
 	}
+	checkTable(h.t, rh)
 	return rh, env
 }
 

@@ -7,8 +7,11 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"fmt"
+	"slices"
 	"testing"
 
+	"github.com/openihsm/openihsm/reference-impl/internal/boundary"
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary/keywrap"
 	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/wire"
@@ -115,6 +118,28 @@ func moreRows(rows map[string]func(t *testing.T, h *harness)) {
 			}
 			k := h.generate(s, kind, usage).KeyHandle
 			expect(t, kind.String(), h.in(s, kc.req(h, k, nil), nil), rc.UnsupportedKeyKind)
+		}
+	}
+	// The reference HSM implements every algorithm and hash the spec
+	// defines and declares every algorithm in GetCapabilities, so a
+	// request can name no algorithm it lacks (an undefined value is
+	// InvalidArgument). What reaches the row is the boundary's refusal of
+	// an algorithm it does not implement: the command answers it as
+	// UnsupportedAlgorithm.
+	for _, name := range []string{"Sign", "Verify", "Encrypt", "Decrypt", "HkdfDerive", "KbkdfDerive"} {
+		rows[name+"/UnsupportedAlgorithm"] = func(t *testing.T, h *harness) {
+			var caps wire.GetCapabilitiesResponse
+			if code := h.plain(&wire.GetCapabilitiesRequest{}, &caps); code != rc.Success {
+				t.Fatal(code)
+			}
+			if !slices.Equal(caps.Algorithms, wire.AlgorithmValues()) {
+				t.Errorf("GetCapabilities algorithms %v, the spec defines %v", caps.Algorithms, wire.AlgorithmValues())
+			}
+			ci, _ := wire.CommandByName(name)
+			c := call{ci: ci}
+			if got := c.status(fmt.Errorf("%s: %w", name, boundary.ErrUnsupportedAlgorithm)); got != rc.UnsupportedAlgorithm {
+				t.Errorf("the boundary's unsupported algorithm is answered %v", got)
+			}
 		}
 	}
 	rows["Decapsulate/InvalidLength"] = func(t *testing.T, h *harness) {

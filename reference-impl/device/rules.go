@@ -5,7 +5,6 @@ import (
 
 	"github.com/openihsm/openihsm/reference-impl/internal/boundary"
 	"github.com/openihsm/openihsm/spec/rc"
-	"github.com/openihsm/openihsm/spec/wire"
 )
 
 // stateRow is one state of the device state machine (spec: states.yaml
@@ -76,25 +75,4 @@ func partitionRule(s boundary.PartitionState, name string) rc.Code {
 		}
 	}
 	return rc.PartitionNotProvisioned
-}
-
-// roleRule checks the roles and services table (spec: architecture
-// roles.yaml and each command's roles). Whoever reaches the endpoint holds
-// the anonymous role and, since the platform binds each endpoint to one
-// owner, the officer role (identity-based authentication by endpoint
-// binding). The user role is held inside an authenticated session, and is
-// claimed by the commands that open one, which authenticate the PIN
-// themselves.
-func (c *call) roleRule() rc.Code {
-	for _, r := range c.ci.Roles {
-		switch r {
-		case "anonymous", "officer":
-			return rc.Success
-		case "user":
-			if c.s != nil || c.ci.Session == wire.SessionOpens {
-				return rc.Success
-			}
-		}
-	}
-	return rc.RoleNotPermitted
 }

@@ -1,15 +1,18 @@
 package browsertest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image/png"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +27,8 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/conformance/runner"
+	"github.com/openihsm/openihsm/features"
 	"github.com/openihsm/openihsm/internal/evidencetest"
 	"github.com/openihsm/openihsm/site/build"
 	"github.com/openihsm/openihsm/spec"
@@ -52,15 +57,33 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-// screenshotDir is where the screenshots go for review.
+// screenshotDir is where the screenshots go for review:
+// $OPENIHSM_SCREENSHOTS, or out/screenshots at the top of the repository
+// (out/ holds every build output and is not committed).
 func screenshotDir(t *testing.T) string {
-	if d := os.Getenv("OPENIHSM_SCREENSHOTS"); d != "" {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	d := os.Getenv("OPENIHSM_SCREENSHOTS")
+	if d == "" {
+		var err error
+		if d, err = filepath.Abs(filepath.Join("..", "..", "out", "screenshots")); err != nil {
 			t.Fatal(err)
 		}
-		return d
 	}
-	return t.TempDir()
+	if err := os.MkdirAll(d, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// writePNG writes a screenshot and checks it is a PNG image with pixels.
+func writePNG(t *testing.T, path string, b []byte) {
+	t.Helper()
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	if err != nil || cfg.Width == 0 || cfg.Height == 0 {
+		t.Fatalf("%s: not a non-empty PNG (%d bytes, %dx%d): %v", filepath.Base(path), len(b), cfg.Width, cfg.Height, err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // buildSite renders the site of the embedded spec with a conformance
@@ -83,10 +106,26 @@ func buildSite(t *testing.T) (string, *model.Spec) {
 	}
 	dir := filepath.Join(t.TempDir(), "site")
 	in := build.Input{Spec: s, Previous: s, Vectors: vs, Schemas: wire.SchemaFS, Conformance: conformanceRun(t, s), Evidence: ev}
+	in.Scenarios = bundleScenarios(t)
 	if err := build.Build(dir, in); err != nil {
 		t.Fatal(err)
 	}
 	return dir, s
+}
+
+// bundleScenarios are the scenarios of the embedded feature bundle, so
+// the requirements index links to the scenarios page.
+func bundleScenarios(t *testing.T) []build.Scenario {
+	t.Helper()
+	pickles, _, err := runner.ParseFeatures(features.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []build.Scenario
+	for _, p := range pickles {
+		out = append(out, build.Scenario{ID: p.ID(), Name: p.Name, Feature: p.URI, Tags: p.Tags})
+	}
+	return out
 }
 
 // conformanceRun is a report shaped like one from ihsm conform, made
@@ -141,9 +180,22 @@ func conformanceRun(t *testing.T, s *model.Spec) *build.Conformance {
 // problems collects what the browser reports: console errors, uncaught
 // exceptions, log errors, failed requests and HTTP errors.
 type problems struct {
-	mu   sync.Mutex
-	page string
-	list []string
+	mu     sync.Mutex
+	page   string
+	origin string // every response must come from under it
+	list   []string
+}
+
+func (p *problems) setOrigin(o string) {
+	p.mu.Lock()
+	p.origin = o
+	p.mu.Unlock()
+}
+
+func (p *problems) originNow() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.origin
 }
 
 func (p *problems) add(format string, args ...any) {
@@ -174,6 +226,7 @@ func TestSiteInChromium(t *testing.T) {
 	srv := httptest.NewServer(http.FileServer(http.Dir(dir)))
 	defer srv.Close()
 	base := srv.URL + "/"
+	fileBase := (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String()
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
@@ -194,10 +247,11 @@ func TestSiteInChromium(t *testing.T) {
 	defer cancelA()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 4*time.Minute)
+	ctx, cancelT := context.WithTimeout(ctx, 6*time.Minute)
 	defer cancelT()
 
 	var probs problems
+	probs.origin = base
 	chromedp.ListenTarget(ctx, func(ev any) {
 		switch ev := ev.(type) {
 		case *runtime.EventConsoleAPICalled:
@@ -222,8 +276,8 @@ func TestSiteInChromium(t *testing.T) {
 			if ev.Response.Status >= 400 {
 				probs.add("HTTP %d for %s", int(ev.Response.Status), ev.Response.URL)
 			}
-			if !strings.HasPrefix(ev.Response.URL, srv.URL) {
-				probs.add("request to another origin: %s", ev.Response.URL)
+			if o := probs.originNow(); !strings.HasPrefix(ev.Response.URL, o) {
+				probs.add("request outside %s: %s", o, ev.Response.URL)
 			}
 		}
 	})
@@ -231,8 +285,48 @@ func TestSiteInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// Crawl from the home page, following every <a href> of every page.
+	// The site must work from a static host and straight from the disk.
+	var visited map[string]bool
+	for _, run := range []struct{ name, base string }{{"over http", base}, {"from file://", fileBase}} {
+		t.Run("crawl "+run.name, func(t *testing.T) {
+			probs.setOrigin(run.base)
+			v := crawl(t, ctx, &probs, run.base, s)
+			if visited == nil {
+				visited = v
+			}
+			for _, p := range probs.take() {
+				t.Error(p)
+			}
+		})
+	}
+	probs.setOrigin(base)
+
+	t.Run("requirement filter", func(t *testing.T) { testFilter(t, ctx, base, s) })
+	t.Run("requirement filter from file://", func(t *testing.T) {
+		probs.setOrigin(fileBase)
+		defer probs.setOrigin(base)
+		testFilter(t, ctx, fileBase, s)
+	})
+	t.Run("keyboard", func(t *testing.T) { testKeyboard(t, ctx, base) })
+	t.Run("screenshots", func(t *testing.T) { testScreenshots(t, ctx, base, s, shots) })
+	t.Run("phone width", func(t *testing.T) { testPhone(t, ctx, base, visited, shots) })
+	t.Run("without JavaScript", func(t *testing.T) { testNoScript(t, ctx, base, s) })
+
+	for _, p := range probs.take() {
+		t.Error(p)
+	}
+}
+
+// crawl follows every <a href> of every page from the home page under
+// base and returns the pages it visited. Every link must name a page
+// (a directory link would break from file://), every anchor must exist,
+// and every command and section must be reachable.
+func crawl(t *testing.T, ctx context.Context, probs *problems, base string, s *model.Spec) map[string]bool {
 	type link struct{ from, href string }
+	root, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
 	visited := map[string]bool{}
 	ids := map[string]map[string]bool{}
 	titles := map[string]string{}
@@ -251,7 +345,7 @@ func TestSiteInChromium(t *testing.T) {
 		err := chromedp.Run(ctx,
 			chromedp.Navigate(base+p),
 			chromedp.WaitReady("body", chromedp.ByQuery),
-			chromedp.Evaluate(`Array.from(document.querySelectorAll("a[href]"), a => a.href)`, &hrefs),
+			chromedp.Evaluate(`Array.from(document.querySelectorAll("a[href]"), a => a.getAttribute("href"))`, &hrefs),
 			chromedp.Evaluate(`Array.from(document.querySelectorAll("[id]"), e => e.id)`, &pageIDs),
 			chromedp.Text("h1", &h1, chromedp.ByQuery),
 		)
@@ -263,19 +357,25 @@ func TestSiteInChromium(t *testing.T) {
 		for _, id := range pageIDs {
 			ids[p][id] = true
 		}
+		// Links are resolved against the page's own path, as a browser
+		// opening the file resolves them (an http file server may show
+		// dir/index.html as dir/).
+		here := root.ResolveReference(&url.URL{Path: p})
 		for _, h := range hrefs {
-			u, err := url.Parse(h)
+			ref, err := url.Parse(h)
 			if err != nil {
 				t.Errorf("%s: bad href %q", p, h)
 				continue
 			}
-			if u.Scheme+"://"+u.Host != srv.URL {
-				t.Errorf("%s: link to another origin %s", p, h)
+			u := here.ResolveReference(ref)
+			target, inside := strings.CutPrefix(u.Path, root.Path)
+			if u.Scheme != root.Scheme || u.Host != root.Host || !inside {
+				t.Errorf("%s: link outside the site: %s", p, h)
 				continue
 			}
-			target := strings.TrimPrefix(u.Path, "/")
 			if target == "" || strings.HasSuffix(target, "/") {
-				target += "index.html"
+				t.Errorf("%s: link to a directory %s, which opens no page from file://", p, h)
+				continue
 			}
 			if u.Fragment != "" {
 				fragments = append(fragments, link{from: p, href: target + "#" + u.Fragment})
@@ -304,22 +404,13 @@ func TestSiteInChromium(t *testing.T) {
 			t.Errorf("%s: heading %q does not name the command", p, titles[p])
 		}
 	}
-	for _, p := range []string{"protocol/states.html", "protocol/status.html", "architecture/index.html", "requirements/index.html", "conformance/index.html", "evidence/index.html", "changelog.html", "protocol/framing.html", "protocol/envelope.html", "protocol/channel.html"} {
+	for _, p := range []string{"protocol/states.html", "protocol/status.html", "protocol/types.html", "architecture/index.html", "requirements/index.html", "conformance/index.html", "conformance/scenarios.html", "evidence/index.html", "changelog.html", "protocol/framing.html", "protocol/envelope.html", "protocol/channel.html"} {
 		if !visited[p] {
 			t.Errorf("%s is not reachable from the home page", p)
 		}
 	}
-	t.Logf("crawled %d pages, %d anchors checked", len(visited), len(fragments))
-
-	t.Run("requirement filter", func(t *testing.T) { testFilter(t, ctx, base, s) })
-	t.Run("keyboard", func(t *testing.T) { testKeyboard(t, ctx, base) })
-	t.Run("screenshots", func(t *testing.T) { testScreenshots(t, ctx, base, s, shots) })
-	t.Run("phone width", func(t *testing.T) { testPhone(t, ctx, base, visited) })
-	t.Run("without JavaScript", func(t *testing.T) { testNoScript(t, ctx, base, s) })
-
-	for _, p := range probs.take() {
-		t.Error(p)
-	}
+	t.Logf("crawled %d pages under %s, %d anchors checked", len(visited), base, len(fragments))
+	return visited
 }
 
 func visibleRows(ctx context.Context) (ids []string, err error) {
@@ -393,6 +484,50 @@ func testFilter(t *testing.T, ctx context.Context, base string, s *model.Spec) {
 			t.Errorf("area %s filter shows %s", area, id)
 		}
 	}
+
+	// Level, then profile, then both with an area: each select narrows
+	// the rows to exactly the requirements that match all of them.
+	pick := func(area, level, profile string) []string {
+		t.Helper()
+		if err := chromedp.Run(ctx, chromedp.Evaluate(fmt.Sprintf(`(() => {
+			for (const [id, v] of [["f-area", %q], ["f-level", %q], ["f-profile", %q]]) {
+				const s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event("change", {bubbles: true}));
+			}
+		})()`, area, level, profile), nil)); err != nil {
+			t.Fatal(err)
+		}
+		got, err := visibleRows(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	matching := func(area, level, profile string) []string {
+		var ids []string
+		for _, q := range s.Requirements {
+			if (area == "" || q.Area == area) && (level == "" || q.Level == level) && (profile == "" || q.Profile == profile) {
+				ids = append(ids, q.ID)
+			}
+		}
+		return ids
+	}
+	last := s.Requirements[len(s.Requirements)-1]
+	for _, c := range [][3]string{
+		{"", model.LevelShould, ""},
+		{"", model.LevelMust, ""},
+		{"", "", last.Profile},
+		{"", "", "pqc"},
+		{last.Area, last.Level, last.Profile},
+		{"", "", ""},
+	} {
+		got, w := pick(c[0], c[1], c[2]), matching(c[0], c[1], c[2])
+		if !slices.Equal(got, w) {
+			t.Errorf("area %q level %q profile %q: %d rows shown, want %d", c[0], c[1], c[2], len(got), len(w))
+		}
+		if len(w) == 0 {
+			t.Errorf("area %q level %q profile %q selects no requirement: the case proves nothing", c[0], c[1], c[2])
+		}
+	}
 }
 
 func testKeyboard(t *testing.T, ctx context.Context, base string) {
@@ -450,11 +585,13 @@ func testScreenshots(t *testing.T, ctx context.Context, base string, s *model.Sp
 		); err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, name), full, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, strings.TrimSuffix(name, ".png")+"-top.png"), top, 0o644); err != nil {
-			t.Fatal(err)
+		writePNG(t, filepath.Join(dir, name), full)
+		writePNG(t, filepath.Join(dir, strings.TrimSuffix(name, ".png")+"-top.png"), top)
+	}
+	// The ones a reviewer looks at first must be there, from this run.
+	for _, name := range []string{"home.png", "command.png", "conformance.png"} {
+		if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.Size() == 0 {
+			t.Errorf("screenshot %s: %v", name, err)
 		}
 	}
 	t.Logf("screenshots in %s", dir)
@@ -463,7 +600,7 @@ func testScreenshots(t *testing.T, ctx context.Context, base string, s *model.Sp
 // testPhone loads every page at a phone's width and checks that nothing
 // but the scrollable regions (tables, code, diagrams) is wider than the
 // screen.
-func testPhone(t *testing.T, ctx context.Context, base string, pages map[string]bool) {
+func testPhone(t *testing.T, ctx context.Context, base string, pages map[string]bool, shots string) {
 	if err := chromedp.Run(ctx, emulation.SetDeviceMetricsOverride(390, 844, 2, true)); err != nil {
 		t.Fatal(err)
 	}
@@ -490,11 +627,7 @@ func testPhone(t *testing.T, ctx context.Context, base string, pages map[string]
 	if err := chromedp.Run(ctx, chromedp.Navigate(base+"index.html"), chromedp.WaitReady("body", chromedp.ByQuery), chromedp.FullScreenshot(&png, 100)); err != nil {
 		t.Fatal(err)
 	}
-	if dir := os.Getenv("OPENIHSM_SCREENSHOTS"); dir != "" {
-		if err := os.WriteFile(filepath.Join(dir, "home-phone.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writePNG(t, filepath.Join(shots, "home-phone.png"), png)
 }
 
 // testNoScript checks the requirements page without JavaScript: the filter

@@ -36,8 +36,10 @@ type Input struct {
 	// requirements pages describe.
 	Spec *model.Spec
 	// Previous, when set, is the spec version before Spec; the changelog
-	// lists the classified changes between them.
-	Previous *model.Spec
+	// lists the classified changes between them. PreviousName says where
+	// it came from ("git v0.1.0"), or, without Previous, why there is none.
+	Previous     *model.Spec
+	PreviousName string
 	// Vectors are the spec's test vectors (spec/vectors.All); each command
 	// page shows its own as an example frame.
 	Vectors []vectors.Vector
@@ -46,10 +48,23 @@ type Input struct {
 	// schema/RequestHeader.json and schema/ResponseHeader.json
 	// (spec/wire.SchemaFS). Nil leaves the schema sections out.
 	Schemas fs.FS
+	// Scenarios are the scenarios of the conformance suite's feature bundle
+	// (features/), with their tags: the requirements index links every
+	// requirement to the scenarios that check it, with or without a run.
+	Scenarios []Scenario
 	// Conformance is the latest conformance run, or nil.
 	Conformance *Conformance
 	// Evidence is a release's evidence directory, or nil.
 	Evidence *Evidence
+}
+
+// Scenario is one scenario of the feature bundle (an outline row counts
+// as one), as a conformance run names it.
+type Scenario struct {
+	ID      string   // feature file and line, as in conformance-report.json
+	Name    string   // unique within its feature file
+	Feature string   // the feature file
+	Tags    []string // with their @: requirement ids, profiles, suite tags
 }
 
 // Build renders the site into dir. dir must be missing, empty, or a site an

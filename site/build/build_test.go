@@ -160,7 +160,11 @@ func TestEveryElementHasItsPage(t *testing.T) {
 			}
 			status := pageOf(t, files, "protocol/status.html")
 			for _, st := range s.Status {
-				if !strings.Contains(status, fmt.Sprintf(`<tr id="%s"><td class="num"><code>0x%08X</code>`, st.Name, st.Code)) {
+				row := fmt.Sprintf(`<tr id="%s"><td class="num"><code>0x%08X</code>`, st.Name, st.Code)
+				if st.Withdrawn {
+					row = fmt.Sprintf(`<tr id="%s" class="withdrawn"><td class="num"><code>0x%08X</code>`, st.Name, st.Code)
+				}
+				if !strings.Contains(status, row) {
 					t.Errorf("status registry lacks %s", st.Name)
 				}
 			}
@@ -185,6 +189,18 @@ func TestEveryElementHasItsPage(t *testing.T) {
 			for _, e := range s.Types.Enums {
 				if !strings.Contains(types, `id="`+e.Name+`"`) {
 					t.Errorf("types page lacks %s", e.Name)
+				}
+			}
+			for _, m := range s.Types.Maps {
+				if !strings.Contains(types, `id="`+m.Name+`"`) || !strings.Contains(types, "<code>"+m.Fields[0].Name+"</code>") {
+					t.Errorf("types page lacks map %s or its fields", m.Name)
+				}
+			}
+			if kp := s.Types.KeyPolicy; kp != nil {
+				for _, k := range kp.Kinds {
+					if !strings.Contains(types, `<tr id="policy-`+k.Kind+`">`) {
+						t.Errorf("types page lacks the key policy of %s", k.Kind)
+					}
 				}
 			}
 			arch := pageOf(t, files, "architecture/index.html")
@@ -250,10 +266,11 @@ func TestWithoutRunsSaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{
-		"conformance/index.html":  "No conformance run included",
-		"evidence/index.html":     "No evidence included",
-		"changelog.html":          "This is the first version of the spec: <strong>" + s.Meta.Version + "</strong>",
-		"requirements/index.html": "No conformance run is included in this build",
+		"conformance/index.html":     "No conformance run included",
+		"evidence/index.html":        "No evidence included",
+		"changelog.html":             "Spec <strong>" + s.Meta.Version + "</strong>, API revision 1.0: the first version, as far as this build knows: no earlier version was given to compare with",
+		"requirements/index.html":    "No conformance run is included in this build",
+		"conformance/scenarios.html": "No feature bundle is included in this build",
 	} {
 		if p := pageOf(t, files, name); !strings.Contains(p, want) {
 			t.Errorf("%s does not say %q", name, want)
@@ -485,5 +502,44 @@ func TestBuildRefusesForeignDirectory(t *testing.T) {
 	res, err := linkcheck.Check(os.DirFS(out))
 	if err != nil || len(res.Problems) > 0 {
 		t.Errorf("built site: %v %v", err, res.Problems)
+	}
+}
+
+// TestScenariosFromTheBundle: the feature bundle's tags link each
+// requirement to its scenarios without a conformance run, and with one the
+// scenarios carry the run's results.
+func TestScenariosFromTheBundle(t *testing.T) {
+	s := loadSpec(t, "../../spec")
+	q := s.Requirements[0]
+	scen := []Scenario{
+		{ID: "wire.feature:7", Name: "a first scenario", Feature: "wire.feature", Tags: []string{"@" + q.ID, "@baseline"}},
+		{ID: "wire.feature:19", Name: "a second scenario", Feature: "wire.feature", Tags: []string{"@baseline"}},
+	}
+	for _, withRun := range []bool{false, true} {
+		in := Input{Spec: s, Scenarios: scen}
+		if withRun {
+			c := fixtureReport(t, s)
+			c.Report.Scenarios[0].ID, c.Report.Scenarios[0].Status = scen[0].ID, report.Failed
+			in.Conformance = c
+		}
+		files, err := Render(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		reqs := pageOf(t, files, "requirements/index.html")
+		link := `<a href="../conformance/scenarios.html#` + "sc-" + anchor(scen[0].ID) + `">a first scenario</a>`
+		if !strings.Contains(reqs, link) {
+			t.Errorf("run %v: the requirements index does not link %s to its scenario", withRun, q.ID)
+		}
+		page := pageOf(t, files, "conformance/scenarios.html")
+		for _, sc := range scen {
+			if !strings.Contains(page, `<tr id="sc-`+anchor(sc.ID)+`">`) {
+				t.Errorf("run %v: the scenarios page lacks %s", withRun, sc.ID)
+			}
+		}
+		if got := strings.Contains(reqs, link+` <span class="badge failed">failed</span>`); got != withRun {
+			t.Errorf("run %v: the requirements index shows the run's result: %v", withRun, got)
+		}
+		checkLinks(t, files)
 	}
 }

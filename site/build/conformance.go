@@ -172,6 +172,7 @@ type changeRow struct {
 
 type changelogView struct {
 	First      bool
+	Source     string // where the previous version came from, or why there is none
 	Version    string
 	Revision   string
 	Report     *diff.Report
@@ -185,7 +186,7 @@ type changelogView struct {
 
 func (s *site) changelog() changelogView {
 	m := s.spec.Meta
-	v := changelogView{Version: m.Version, Revision: s.info.APIRevision}
+	v := changelogView{Version: m.Version, Revision: s.info.APIRevision, Source: s.in.PreviousName}
 	if s.in.Previous == nil {
 		v.First = true
 		return v

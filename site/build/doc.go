@@ -11,9 +11,11 @@
 // from their transition tables, the security architecture (boundary and
 // ports, roles and services, keys and secrets, algorithms, self-tests, the
 // masked-key layout as a table and a byte ruler), the requirements index
-// with a client-side filter, the conformance dashboard of a
-// conformance-report.json, the evidence of a release, and the changelog
-// computed by spec/diff.
+// with a client-side filter and the scenarios that check each requirement
+// (from the feature bundle's tags, with or without a run), the scenarios
+// of the bundle, the conformance dashboard of a conformance-report.json,
+// the evidence of a release, and the changelog computed by spec/diff
+// against a previous spec.
 //
 // Every link is relative, so the site works from file:// and from any
 // static host; nothing is loaded from another origin. The output is a

@@ -30,6 +30,8 @@ type site struct {
 	reqsByCommand map[string][]string // command name -> requirement ids, sorted
 	cmdsByStatus  map[string][]string // status name -> command names returning it
 	results       map[string]reqResult
+	tagged        map[string][]scenarioRef // requirement id -> scenarios of the bundle tagged with it
+	runStatus     map[string]string        // scenario id -> its status in the run
 }
 
 // reqResult is the latest verdict on one requirement.
@@ -41,6 +43,7 @@ type reqResult struct {
 
 type scenarioRef struct {
 	ID, Name, Status, Anchor string
+	Href                     string // relative to the site root; "" when there is nowhere to link
 }
 
 func newSite(in Input) *site {
@@ -79,10 +82,13 @@ func newSite(in Input) *site {
 		}
 	}
 	s.results = map[string]reqResult{}
+	s.runStatus = map[string]string{}
 	if c := in.Conformance; c != nil {
 		byID := map[string]scenarioRef{}
 		for _, sc := range c.Report.Scenarios {
-			byID[sc.ID] = scenarioRef{ID: sc.ID, Name: sc.Name, Status: sc.Status, Anchor: "sc-" + anchor(sc.ID)}
+			a := "sc-" + anchor(sc.ID)
+			byID[sc.ID] = scenarioRef{ID: sc.ID, Name: sc.Name, Status: sc.Status, Anchor: a, Href: "conformance/index.html#" + a}
+			s.runStatus[sc.ID] = sc.Status
 		}
 		for _, q := range c.Report.Requirements {
 			r := reqResult{Status: q.Status, Reason: q.Reason}
@@ -94,6 +100,16 @@ func newSite(in Input) *site {
 				r.Scenarios = append(r.Scenarios, ref)
 			}
 			s.results[q.ID] = r
+		}
+	}
+	s.tagged = map[string][]scenarioRef{}
+	for _, sc := range in.Scenarios {
+		a := "sc-" + anchor(sc.ID)
+		ref := scenarioRef{ID: sc.ID, Name: sc.Name, Status: s.runStatus[sc.ID], Anchor: a, Href: "conformance/scenarios.html#" + a}
+		for _, tag := range sc.Tags {
+			if id, ok := strings.CutPrefix(tag, "@"); ok && strings.HasPrefix(id, "IHSM-") {
+				s.tagged[id] = append(s.tagged[id], ref)
+			}
 		}
 	}
 	return s
@@ -116,16 +132,21 @@ func (s *site) pages() ([]*page, error) {
 	if err != nil {
 		return nil, err
 	}
+	tv, err := s.types()
+	if err != nil {
+		return nil, err
+	}
 	out = append(out,
 		&page{Path: "protocol/framing.html", Title: "Framing", Section: "protocol", Template: "framing.html", Data: w},
 		&page{Path: "protocol/envelope.html", Title: "Envelope and headers", Section: "protocol", Template: "envelope.html", Data: w},
 		&page{Path: "protocol/channel.html", Title: "Channel protection", Section: "protocol", Template: "channel.html", Data: w},
 		&page{Path: "protocol/status.html", Title: "Status codes", Section: "protocol", Template: "status.html", Data: s.statusView()},
-		&page{Path: "protocol/types.html", Title: "Types", Section: "protocol", Template: "types.html", Data: s.spec.Types},
+		&page{Path: "protocol/types.html", Title: "Types", Section: "protocol", Template: "types.html", Data: tv},
 		&page{Path: "protocol/states.html", Title: "State machines", Section: "protocol", Template: "states.html", Data: s.statesView()},
 		&page{Path: "architecture/index.html", Title: "Architecture", Section: "architecture", Template: "architecture.html", Data: s.architecture()},
 		&page{Path: "requirements/index.html", Title: "Requirements", Section: "requirements", Template: "requirements.html", Data: s.requirements(), Scripts: []string{"static/filter.js"}},
 		&page{Path: "conformance/index.html", Title: "Conformance", Section: "conformance", Template: "conformance.html", Data: s.conformance()},
+		&page{Path: "conformance/scenarios.html", Title: "Scenarios", Section: "conformance", Template: "scenarios.html", Data: s.scenarios()},
 		&page{Path: "evidence/index.html", Title: "Evidence", Section: "evidence", Template: "evidence.html", Data: s.in.Evidence},
 		&page{Path: "changelog.html", Title: "Spec changelog", Section: "changelog", Template: "changelog.html", Data: s.changelog()},
 	)
@@ -203,6 +224,19 @@ func (s *site) fields(fs []model.Field) []fieldView {
 				item, v.TypeHref = f.Enum, "protocol/types.html#"+f.Enum
 			}
 			v.Type = "list of " + item
+		case model.TypeBytes:
+			if f.CoseSign1 != "" {
+				v.Type, v.TypeHref = "bytes: a COSE_Sign1 of "+f.CoseSign1, "protocol/types.html#"+f.CoseSign1
+			}
+		case model.TypeMap:
+			switch f.Map {
+			case model.MapHeader:
+				v.Type, v.TypeHref = "map: the request or response header", "protocol/envelope.html#request-header"
+			case model.MapBody:
+				v.Type, v.TypeHref = "map: the command's request or response", "protocol/index.html"
+			default:
+				v.Type = "map " + f.Map
+			}
 		}
 		v.Limits = limits(&f)
 		out = append(out, v)
@@ -258,6 +292,13 @@ type exampleView struct {
 	JSON                          string
 	Sealed                        bool
 	KC2D, KD2C                    string
+	Payloads                      []payloadView
+	COSEKey                       string
+}
+
+// payloadView is the decoded payload of a COSE_Sign1 field of an example.
+type payloadView struct {
+	Field, JSON string
 }
 
 type commandView struct {
@@ -351,10 +392,24 @@ func example(v vectors.Vector) (exampleView, error) {
 	if err := json.Indent(&js, v.Decoded, "", "  "); err != nil {
 		return exampleView{}, err
 	}
-	ex := exampleView{Name: v.Name, Direction: v.Direction, Expect: v.Expect, Note: v.Note, Hex: hexDump(frame), JSON: js.String()}
+	// The template ends the note with its own full stop.
+	ex := exampleView{Name: v.Name, Direction: v.Direction, Expect: v.Expect, Note: strings.TrimSuffix(v.Note, "."), Hex: hexDump(frame), JSON: js.String()}
 	if v.Channel != nil {
 		ex.Sealed, ex.KC2D, ex.KD2C = true, v.Channel.KC2DHex, v.Channel.KD2CHex
 	}
+	names := make([]string, 0, len(v.Payloads))
+	for n := range v.Payloads {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		var pj bytes.Buffer
+		if err := json.Indent(&pj, v.Payloads[n], "", "  "); err != nil {
+			return exampleView{}, err
+		}
+		ex.Payloads = append(ex.Payloads, payloadView{Field: n, JSON: pj.String()})
+	}
+	ex.COSEKey = v.COSEKeyHex
 	return ex, nil
 }
 
@@ -389,6 +444,40 @@ func (s *site) schema(name string) (string, error) {
 	return out.String(), nil
 }
 
+// --- types ---
+
+type mapView struct {
+	model.Map
+	Fields []fieldView
+	Schema string
+	Used   []string // the commands whose fields carry it
+}
+
+type typesView struct {
+	model.Types
+	MapViews []mapView
+}
+
+func (s *site) types() (typesView, error) {
+	v := typesView{Types: s.spec.Types}
+	for _, m := range s.spec.Types.Maps {
+		mv := mapView{Map: m, Fields: s.fields(m.Fields)}
+		var err error
+		if mv.Schema, err = s.schema(m.Name); err != nil {
+			return v, err
+		}
+		for _, c := range s.spec.Commands {
+			for _, f := range append(append([]model.Field{}, c.Request...), c.Response...) {
+				if f.CoseSign1 == m.Name && !slices.Contains(mv.Used, c.Name) {
+					mv.Used = append(mv.Used, c.Name)
+				}
+			}
+		}
+		v.MapViews = append(v.MapViews, mv)
+	}
+	return v, nil
+}
+
 // --- wire pages ---
 
 type wireView struct {
@@ -413,8 +502,21 @@ func (s *site) wire() (wireView, error) {
 		if st := s.spec.StatusByName(e.Status); st != nil {
 			ev.Code, ev.Known = fmt.Sprintf("0x%08X", st.Code), true
 		}
+		var scope []string
 		if len(e.Sessions) > 0 {
-			ev.When += " (session rules: " + strings.Join(e.Sessions, ", ") + ")"
+			scope = append(scope, "session rules "+strings.Join(e.Sessions, ", "))
+		}
+		if len(e.Except) > 0 {
+			scope = append(scope, "every command but "+strings.Join(e.Except, ", "))
+		}
+		if e.Feature {
+			scope = append(scope, "commands of an optional feature")
+		}
+		if e.WithFields {
+			scope = append(scope, "commands whose request has fields")
+		}
+		if len(scope) > 0 {
+			ev.When += " (applies to: " + strings.Join(scope, "; ") + ")"
 		}
 		v.Common = append(v.Common, ev)
 	}
@@ -554,15 +656,21 @@ type requirementsView struct {
 	Levels         []string
 	Profiles       []string
 	HasConformance bool
+	HasScenarios   bool
 }
 
 func (s *site) requirements() requirementsView {
-	v := requirementsView{HasConformance: s.in.Conformance != nil}
+	v := requirementsView{HasConformance: s.in.Conformance != nil, HasScenarios: len(s.in.Scenarios) > 0}
 	seen := map[string]map[string]bool{"a": {}, "l": {}, "p": {}}
 	for _, r := range s.spec.Requirements {
 		row := requirementRow{Requirement: r}
 		if res, ok := s.results[r.ID]; ok {
 			row.Result, row.Reason, row.Scenarios = res.Status, res.Reason, res.Scenarios
+		}
+		if refs, ok := s.tagged[r.ID]; ok || v.HasScenarios {
+			// The bundle says which scenarios check the requirement;
+			// the run, if any, says how they went.
+			row.Scenarios = refs
 		}
 		row.Search = strings.ToLower(strings.Join(append([]string{r.ID, r.Text, r.Area, r.Level, r.Profile, r.Tested}, r.Commands...), " "))
 		v.Rows = append(v.Rows, row)
@@ -579,5 +687,47 @@ func (s *site) requirements() requirementsView {
 		return out
 	}
 	v.Areas, v.Levels, v.Profiles = keys(seen["a"]), keys(seen["l"]), keys(seen["p"])
+	return v
+}
+
+// --- scenarios ---
+
+type scenarioView struct {
+	Scenario
+	Anchor       string
+	Requirements []string
+	Other        []string // tags that are not requirement ids
+	Result       string   // in the run, or ""
+}
+
+type featureGroup struct {
+	Feature   string
+	Scenarios []scenarioView
+}
+
+type scenariosView struct {
+	Groups         []featureGroup
+	Total          int
+	HasConformance bool
+}
+
+// scenarios lists the feature bundle by feature file.
+func (s *site) scenarios() scenariosView {
+	v := scenariosView{Total: len(s.in.Scenarios), HasConformance: s.in.Conformance != nil}
+	for _, sc := range s.in.Scenarios {
+		sv := scenarioView{Scenario: sc, Anchor: "sc-" + anchor(sc.ID), Result: s.runStatus[sc.ID]}
+		for _, tag := range sc.Tags {
+			if id, ok := strings.CutPrefix(tag, "@"); ok && strings.HasPrefix(id, "IHSM-") {
+				sv.Requirements = append(sv.Requirements, id)
+			} else {
+				sv.Other = append(sv.Other, tag)
+			}
+		}
+		if n := len(v.Groups); n == 0 || v.Groups[n-1].Feature != sc.Feature {
+			v.Groups = append(v.Groups, featureGroup{Feature: sc.Feature})
+		}
+		g := &v.Groups[len(v.Groups)-1]
+		g.Scenarios = append(g.Scenarios, sv)
+	}
 	return v
 }

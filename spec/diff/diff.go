@@ -47,7 +47,10 @@ type Change struct {
 
 // Violation is a breach of the versioning policy.
 type Violation struct {
-	Rule    string // breaking-without-major, revision-decreased, requirement-removed, requirement-reused
+	// Rule is one of breaking-without-major (API revision),
+	// revision-decreased, version-decreased, version-not-bumped (spec
+	// version), requirement-removed, requirement-reused and status-reused.
+	Rule    string
 	Message string
 	Pos     model.Pos
 }
@@ -58,6 +61,57 @@ type Report struct {
 	OldRevision, NewRevision model.APIRevision
 	Changes                  []Change
 	Violations               []Violation
+}
+
+// position is the JSON form of a model.Pos, which the model keeps out of
+// JSON so that moving an element is not a change.
+type position struct {
+	File string `json:"file,omitempty"`
+	Line int    `json:"line,omitempty"`
+}
+
+// MarshalJSON writes the change with its file and line.
+func (c Change) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Class   Class  `json:"class"`
+		Where   string `json:"where"`
+		Message string `json:"message"`
+		position
+		Removed bool `json:"removed,omitempty"` // file and line are in the old spec
+	}{c.Class, c.Where, c.Message, position{c.Pos.File, c.Pos.Line}, c.Removed})
+}
+
+// MarshalJSON writes the violation with its file and line.
+func (v Violation) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Rule    string `json:"rule"`
+		Message string `json:"message"`
+		position
+	}{v.Rule, v.Message, position{v.Pos.File, v.Pos.Line}})
+}
+
+// MarshalJSON writes the report: versions, the counts per class, the
+// verdict, and every change and violation with its file and line.
+func (r Report) MarshalJSON() ([]byte, error) {
+	changes, violations := r.Changes, r.Violations
+	if changes == nil {
+		changes = []Change{}
+	}
+	if violations == nil {
+		violations = []Violation{}
+	}
+	return json.Marshal(struct {
+		OldVersion  string         `json:"old_version"`
+		NewVersion  string         `json:"new_version"`
+		OldRevision string         `json:"old_api_revision"`
+		NewRevision string         `json:"new_api_revision"`
+		Counts      map[string]int `json:"counts"`
+		OK          bool           `json:"ok"`
+		Changes     []Change       `json:"changes"`
+		Violations  []Violation    `json:"violations"`
+	}{r.OldVersion, r.NewVersion, rev(r.OldRevision), rev(r.NewRevision),
+		map[string]int{"breaking": r.Count(Breaking), "additive": r.Count(Additive), "editorial": r.Count(Editorial)},
+		r.OK(), changes, violations})
 }
 
 // Count returns the number of changes of class c.
@@ -304,6 +358,8 @@ func fieldType(f *model.Field) string {
 		return "flags " + f.Flags
 	case model.TypeList:
 		return "list of " + strings.TrimSpace(f.Items+" "+f.Enum+f.Flags)
+	case model.TypeMap:
+		return "map " + f.Map
 	}
 	return f.Type
 }
@@ -342,13 +398,13 @@ func (d *differ) errorRows(owner model.Pos, where string, old, new []model.Error
 		}
 		var ow, nw, osess, nsess, oreq, nreq []string
 		for _, r := range or {
-			ow, osess, oreq = append(ow, r.When), append(osess, strings.Join(r.Sessions, ",")), append(oreq, r.Requirements...)
+			ow, osess, oreq = append(ow, r.When), append(osess, rowScope(r)), append(oreq, r.Requirements...)
 		}
 		for _, r := range nr {
-			nw, nsess, nreq = append(nw, r.When), append(nsess, strings.Join(r.Sessions, ",")), append(nreq, r.Requirements...)
+			nw, nsess, nreq = append(nw, r.When), append(nsess, rowScope(r)), append(nreq, r.Requirements...)
 		}
 		if !slices.Equal(osess, nsess) {
-			d.add(Breaking, pos, where, "%s applies to sessions %v, was %v", st, nsess, osess)
+			d.add(Breaking, pos, where, "%s applies to %v, was %v", st, nsess, osess)
 		}
 		if !slices.Equal(ow, nw) {
 			d.add(Editorial, pos, where, "conditions of %s reworded", st)
@@ -362,6 +418,31 @@ func (d *differ) errorRows(owner model.Pos, where string, old, new []model.Error
 			d.removed(Breaking, posOr(oBy[st][0].Pos, owner), where, "no longer returns %s", st)
 		}
 	}
+}
+
+// rowScope describes which commands a common row applies to and how it is
+// answered: a change to it changes the failure contract of commands.
+func rowScope(r *model.ErrorRow) string {
+	var parts []string
+	if len(r.Sessions) > 0 {
+		parts = append(parts, "sessions "+strings.Join(r.Sessions, ","))
+	}
+	if len(r.Except) > 0 {
+		parts = append(parts, "except "+strings.Join(r.Except, ","))
+	}
+	if r.Feature {
+		parts = append(parts, "feature commands")
+	}
+	if r.WithFields {
+		parts = append(parts, "commands with fields")
+	}
+	if r.Unaddressed {
+		parts = append(parts, "unaddressed")
+	}
+	if len(parts) == 0 {
+		return "every command"
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (d *differ) types() {
@@ -404,6 +485,37 @@ func (d *differ) types() {
 		},
 		func(nf *model.Flags) { d.add(Additive, nf.Pos, "flags "+nf.Name, "added") },
 		func(of *model.Flags) { d.removed(Breaking, of.Pos, "flags "+of.Name, "removed") })
+	d.keyPolicy()
+	byName(o.Maps, n.Maps, func(m *model.Map) string { return m.Name },
+		func(om, nm *model.Map) {
+			d.text(nm.Pos, "map "+nm.Name, "doc", om.Doc, nm.Doc)
+			// A payload is sent by the device: like a response.
+			d.fields(nm.Pos, "map "+nm.Name, om.Fields, nm.Fields, false)
+		},
+		func(nm *model.Map) { d.add(Additive, nm.Pos, "map "+nm.Name, "added") },
+		func(om *model.Map) { d.removed(Breaking, om.Pos, "map "+om.Name, "removed") })
+}
+
+// keyPolicy compares the key usage policy: a kind that may do less, or
+// fits fewer algorithms, refuses what was valid.
+func (d *differ) keyPolicy() {
+	o, n := d.old.Types.KeyPolicy, d.new.Types.KeyPolicy
+	if o == nil {
+		o = &model.KeyPolicy{}
+	}
+	if n == nil {
+		n = &model.KeyPolicy{}
+	}
+	d.set(n.Pos, "key policy", "usage of every kind", o.AllKinds, n.AllKinds, Additive, Breaking)
+	d.text(n.Pos, "key policy", "description", o.Description, n.Description)
+	byName(o.Kinds, n.Kinds, func(k *model.KindPolicy) string { return k.Kind },
+		func(ok, nk *model.KindPolicy) {
+			where := "key policy of " + nk.Kind
+			d.set(nk.Pos, where, "usage", ok.Usages, nk.Usages, Additive, Breaking)
+			d.set(nk.Pos, where, "algorithm", ok.Algorithms, nk.Algorithms, Additive, Breaking)
+		},
+		func(nk *model.KindPolicy) { d.add(Additive, nk.Pos, "key policy of "+nk.Kind, "added") },
+		func(ok *model.KindPolicy) { d.removed(Breaking, ok.Pos, "key policy of "+ok.Kind, "removed") })
 }
 
 func (d *differ) status() {
@@ -412,6 +524,13 @@ func (d *differ) status() {
 			where := "status " + ns.Name
 			if os.Code != ns.Code {
 				d.add(Breaking, ns.Pos, where, "code 0x%08X -> 0x%08X", os.Code, ns.Code)
+			}
+			switch {
+			case !os.Withdrawn && ns.Withdrawn:
+				d.add(Breaking, ns.Pos, where, "withdrawn")
+			case os.Withdrawn && !ns.Withdrawn:
+				d.add(Breaking, ns.Pos, where, "withdrawn code revived")
+				d.violation("status-reused", ns.Pos, "status %s was withdrawn and is used again; a new status needs a new code", ns.Name)
 			}
 			d.text(ns.Pos, where, "category", os.Category, ns.Category)
 			d.text(ns.Pos, where, "description", os.Description, ns.Description)
@@ -507,6 +626,7 @@ func (d *differ) states() {
 						d.add(Additive, ns.Pos, w, "no longer terminal")
 					}
 					d.text(ns.Pos, w, "description", os.Description, ns.Description)
+					d.set(ns.Pos, w, "ignored event", os.Ignores, ns.Ignores, Editorial, Editorial)
 				},
 				func(ns *model.State) { d.add(Additive, ns.Pos, where+" state "+ns.Name, "added") },
 				func(os *model.State) { d.removed(Breaking, os.Pos, where+" state "+os.Name, "removed") })
@@ -671,5 +791,90 @@ func (d *differ) policy() {
 	}
 	if b := d.r.Count(Breaking); b > 0 && n.Major <= o.Major {
 		d.violation("breaking-without-major", d.new.Meta.Pos, "%d breaking change(s) but api_revision %s -> %s keeps the major revision", b, rev(o), rev(n))
+	}
+	d.semver()
+}
+
+// Bump is a step of a semantic version.
+type Bump int
+
+// The steps, smallest first.
+const (
+	NoBump Bump = iota
+	PatchBump
+	MinorBump
+	MajorBump
+)
+
+func (b Bump) String() string {
+	return [...]string{"no change", "a patch bump", "a minor bump", "a major bump"}[b]
+}
+
+// Required returns the smallest step of the spec version that changes of
+// class c need, from a version whose major number is major (Semantic
+// Versioning 2.0.0, with the 0.x rule of Cargo and npm: while the major
+// number is 0, the minor number plays the major's part and the patch
+// number the minor's):
+//
+//	            1.0.0 and later   0.x
+//	breaking    major             minor
+//	additive    minor             patch
+//	editorial   none (a patch bump is allowed)
+func Required(c Class, major int) Bump {
+	switch {
+	case c == Breaking && major == 0:
+		return MinorBump
+	case c == Breaking:
+		return MajorBump
+	case c == Additive && major == 0:
+		return PatchBump
+	case c == Additive:
+		return MinorBump
+	}
+	return NoBump
+}
+
+// Step returns the step from version old to version new, and false when
+// new is lower than old. A change of pre-release suffix alone is no step.
+func Step(old, new string) (Bump, bool) {
+	o1, o2, o3, okO := model.ParseSemver(old)
+	n1, n2, n3, okN := model.ParseSemver(new)
+	if !okO || !okN {
+		return NoBump, true // the lint reports a version that is not semver
+	}
+	switch {
+	case n1 != o1:
+		return MajorBump, n1 > o1
+	case n2 != o2:
+		return MinorBump, n2 > o2
+	case n3 != o3:
+		return PatchBump, n3 > o3
+	}
+	return NoBump, true
+}
+
+// semver checks the spec version against the changes: it never goes back,
+// and it steps at least as far as the most severe change needs.
+func (d *differ) semver() {
+	ov, nv := d.r.OldVersion, d.r.NewVersion
+	step, up := Step(ov, nv)
+	if !up {
+		d.violation("version-decreased", d.new.Meta.Pos, "spec version went back from %s to %s", ov, nv)
+		return
+	}
+	major, _, _, _ := model.ParseSemver(ov)
+	for _, c := range []Class{Breaking, Additive} {
+		n := d.r.Count(c)
+		if n == 0 {
+			continue
+		}
+		if need := Required(c, major); step < need {
+			rule := "semver.org"
+			if major == 0 {
+				rule = "0.x: the minor number counts as major, the patch number as minor"
+			}
+			d.violation("version-not-bumped", d.new.Meta.Pos, "%d %s change(s) need %s of the spec version (%s), but %s -> %s is %s", n, c, need, rule, ov, nv, step)
+		}
+		return // the most severe class decides
 	}
 }

@@ -1,6 +1,8 @@
 package diff
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -16,7 +18,7 @@ type loader func(t *testing.T) *model.Spec
 
 func minimalSpec(t *testing.T) *model.Spec {
 	t.Helper()
-	sc, err := model.CompileSchemas(os.DirFS(filepath.Join("..", "schema")))
+	sc, err := realSchemas()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +59,16 @@ type diffCase struct {
 	violations []string
 }
 
+// versioned is a case with given old and new spec versions. The other
+// cases give the new spec the next minor version of the old one, which
+// every change of a 0.x spec accepts, so they test the other rules alone.
+type versioned struct {
+	diffCase
+	versions [2]string
+}
+
 var diffCases = []diffCase{
+
 	{"renumbered command", func(t *testing.T, old, new *model.Spec) {
 		new.Commands[0].Opcode = 0x7FFF
 	}, Breaking, "command", []string{"breaking-without-major"}},
@@ -125,6 +136,17 @@ var diffCases = []diffCase{
 	{"status code changed", func(t *testing.T, old, new *model.Spec) {
 		new.Status[1].Code += 0x100
 	}, Breaking, "status", []string{"breaking-without-major"}},
+	{"status withdrawn", func(t *testing.T, old, new *model.Spec) {
+		new.Status[1].Withdrawn = true
+		new.Meta.APIRevision.Major++
+	}, Breaking, "status", nil},
+	{"withdrawn status revived", func(t *testing.T, old, new *model.Spec) {
+		old.Status[1].Withdrawn = true
+		new.Meta.APIRevision.Major++
+	}, Breaking, "status", []string{"status-reused"}},
+	{"common row scope changed", func(t *testing.T, old, new *model.Spec) {
+		new.Wire.CommonErrors[0].Except = []string{new.Commands[0].Name}
+	}, Breaking, "common errors", []string{"breaking-without-major"}},
 	{"new status", func(t *testing.T, old, new *model.Spec) {
 		new.Status = append(new.Status, model.Status{Code: 0x7F000001, Name: "Frobnicated", Category: "device", Description: "New."})
 	}, Additive, "status Frobnicated", nil},
@@ -136,6 +158,15 @@ var diffCases = []diffCase{
 		e := &new.Types.Enums[0]
 		e.Values = append(e.Values, model.EnumValue{Value: 0x7FFF, Name: "Frob", Doc: "New."})
 	}, Additive, "value Frob", nil},
+	{"kind may do less", func(t *testing.T, old, new *model.Spec) {
+		if new.Types.KeyPolicy == nil {
+			new.Types.KeyPolicy = &model.KeyPolicy{Kinds: []model.KindPolicy{{Kind: "X", Usages: []string{"Sign"}}}}
+			old.Types.KeyPolicy = &model.KeyPolicy{Kinds: []model.KindPolicy{{Kind: "X", Usages: []string{"Sign", "Verify"}}}}
+			return
+		}
+		k := &new.Types.KeyPolicy.Kinds[0]
+		k.Usages = k.Usages[1:]
+	}, Breaking, "key policy", []string{"breaking-without-major"}},
 	{"limit narrowed", func(t *testing.T, old, new *model.Spec) {
 		new.Architecture.Limits[0].Value--
 	}, Breaking, "limit", []string{"breaking-without-major"}},
@@ -214,6 +245,50 @@ var diffCases = []diffCase{
 	}, Breaking, "masked key", []string{"breaking-without-major"}},
 }
 
+// renumber is a breaking change that comes with a major API revision, so
+// only the spec version decides.
+func renumber(t *testing.T, old, new *model.Spec) {
+	new.Commands[0].Opcode = 0x7FFF
+	new.Meta.APIRevision = model.APIRevision{Major: old.Meta.APIRevision.Major + 1}
+}
+
+func addCommand(t *testing.T, old, new *model.Spec) {
+	c := new.Commands[0]
+	c.Name, c.ID, c.Opcode = "Frobnicate", "CMD-FROB", 0x7FFE
+	new.Commands = append(new.Commands, c)
+}
+
+func editSummary(t *testing.T, old, new *model.Spec) {
+	new.Commands[0].Summary += " Really."
+}
+
+// nextMinor returns the version after v that a 0.x breaking change needs.
+func nextMinor(t *testing.T, v string) string {
+	major, minor, _, ok := model.ParseSemver(v)
+	if !ok {
+		t.Fatalf("spec version %q", v)
+	}
+	return fmt.Sprintf("%d.%d.0", major, minor+1)
+}
+
+// semverCases check the spec version (semver, with the 0.x rule).
+var semverCases = []versioned{
+	{diffCase{"0.x breaking, version kept", renumber, Breaking, "command", []string{"version-not-bumped"}}, [2]string{"0.3.1", "0.3.1"}},
+	{diffCase{"0.x breaking, patch bump", renumber, Breaking, "command", []string{"version-not-bumped"}}, [2]string{"0.3.1", "0.3.2"}},
+	{diffCase{"0.x breaking, minor bump", renumber, Breaking, "command", nil}, [2]string{"0.3.1", "0.4.0"}},
+	{diffCase{"0.x breaking, to 1.0.0", renumber, Breaking, "command", nil}, [2]string{"0.3.1", "1.0.0"}},
+	{diffCase{"0.x additive, version kept", addCommand, Additive, "command Frobnicate", []string{"version-not-bumped"}}, [2]string{"0.3.1", "0.3.1"}},
+	{diffCase{"0.x additive, patch bump", addCommand, Additive, "command Frobnicate", nil}, [2]string{"0.3.1", "0.3.2"}},
+	{diffCase{"0.x editorial, version kept", editSummary, Editorial, "command", nil}, [2]string{"0.3.1", "0.3.1"}},
+	{diffCase{"1.x breaking, minor bump", renumber, Breaking, "command", []string{"version-not-bumped"}}, [2]string{"1.2.0", "1.3.0"}},
+	{diffCase{"1.x breaking, major bump", renumber, Breaking, "command", nil}, [2]string{"1.2.0", "2.0.0"}},
+	{diffCase{"1.x additive, patch bump", addCommand, Additive, "command Frobnicate", []string{"version-not-bumped"}}, [2]string{"1.2.0", "1.2.1"}},
+	{diffCase{"1.x additive, minor bump", addCommand, Additive, "command Frobnicate", nil}, [2]string{"1.2.0", "1.3.0"}},
+	{diffCase{"1.x editorial, patch bump", editSummary, Editorial, "command", nil}, [2]string{"1.2.0", "1.2.1"}},
+	{diffCase{"version decreased", editSummary, Editorial, "spec version", []string{"version-decreased"}}, [2]string{"1.2.0", "1.1.9"}},
+	{diffCase{"pre-release suffix only", editSummary, Editorial, "spec version", nil}, [2]string{"1.2.0-rc.1", "1.2.0"}},
+}
+
 func testDiffCases(t *testing.T, load loader) {
 	t.Run("unchanged", func(t *testing.T) {
 		r := Diff(load(t), load(t))
@@ -221,9 +296,18 @@ func testDiffCases(t *testing.T, load loader) {
 			t.Fatalf("an unchanged spec differs: %+v", r)
 		}
 	})
+	cases := semverCases
 	for _, tc := range diffCases {
+		cases = append(cases, versioned{diffCase: tc})
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			old, new := load(t), load(t)
+			if tc.versions[0] != "" {
+				old.Meta.Version, new.Meta.Version = tc.versions[0], tc.versions[1]
+			} else {
+				new.Meta.Version = nextMinor(t, old.Meta.Version)
+			}
 			tc.edit(t, old, new)
 			r := Diff(old, new)
 			t.Log("\n" + text(&r))
@@ -258,4 +342,42 @@ func text(r *Report) string {
 
 func TestDiffMinimal(t *testing.T) {
 	testDiffCases(t, minimalSpec)
+}
+
+// TestJSONKeepsPositions: the -json report names the file and line of
+// every change and violation, as the text report does.
+func TestJSONKeepsPositions(t *testing.T) {
+	old, new := minimalSpec(t), minimalSpec(t)
+	new.Commands[0].Opcode = 0x7FFF
+	r := Diff(old, new)
+	b, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		OK      bool `json:"ok"`
+		Changes []struct {
+			Class, Where, File string
+			Line               int
+		} `json:"changes"`
+		Violations []struct {
+			Rule, File string
+			Line       int
+		} `json:"violations"`
+	}
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.OK || len(got.Changes) == 0 || len(got.Violations) == 0 {
+		t.Fatalf("report %s", b)
+	}
+	c := new.Commands[0]
+	if ch := got.Changes[0]; ch.Class != "breaking" || ch.File != c.Pos.File || ch.Line != c.Pos.Line {
+		t.Errorf("change %+v, want breaking at %s:%d", ch, c.Pos.File, c.Pos.Line)
+	}
+	for _, v := range got.Violations {
+		if v.File != new.Meta.Pos.File || v.Line != new.Meta.Pos.Line {
+			t.Errorf("violation %+v, want %s:%d", v, new.Meta.Pos.File, new.Meta.Pos.Line)
+		}
+	}
 }

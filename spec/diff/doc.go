@@ -1,8 +1,17 @@
 // Package diff compares two versions of the OpenIHSM spec and classifies
 // every change as breaking, additive or editorial, then checks the
-// versioning policy of CONTRIBUTING.md: a breaking change needs a major API
-// revision bump, and a requirement id is never removed (it is withdrawn) nor
-// reused for a different statement.
+// versioning policy of CONTRIBUTING.md:
+//
+//   - the spec version (spec.yaml version) is a semantic version that never
+//     goes back and steps at least as far as the most severe change needs:
+//     from 1.0.0 on, breaking needs a major and additive a minor bump; while
+//     the major number is 0, breaking needs a minor and additive a patch
+//     bump (the 0.x rule of Cargo and npm); editorial changes need none
+//     ([Required], [Step]);
+//   - a breaking change needs a major API revision bump (api_revision, the
+//     revision on the wire), which never goes back;
+//   - a requirement id is never removed (it is withdrawn) nor reused for a
+//     different statement, and a withdrawn status code is never revived.
 //
 // Classification follows what an existing client or device built against
 // the old spec would notice:

@@ -45,7 +45,9 @@ func specMapFS(t testing.TB, root, schemas fs.FS) fstest.MapFS {
 }
 
 // FuzzLoad replaces one file of the spec with arbitrary bytes: Load must
-// return a spec or problems, never panic, and never both.
+// return a spec or problems, never panic, and never both. The other files
+// are parsed once (Schemas.withParsed), so an execution costs the parse,
+// validation and decoding of one file and the lint of the whole spec.
 func FuzzLoad(f *testing.F) {
 	// Seeded from the real spec; from the minimal fixture while there is none.
 	root := os.DirFS(specDir)
@@ -54,6 +56,10 @@ func FuzzLoad(f *testing.F) {
 	}
 	base := specMapFS(f, root, os.DirFS(filepath.Join("..", "schema")))
 	schemas, err := CompileSchemas(os.DirFS(filepath.Join("..", "schema")))
+	if err != nil {
+		f.Fatal(err)
+	}
+	load, err := schemas.withParsed(base)
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -75,7 +81,7 @@ func FuzzLoad(f *testing.F) {
 			m[k] = v
 		}
 		m[names[int(which)%len(names)]] = &fstest.MapFile{Data: data}
-		s, err := schemas.Load(m)
+		s, err := load(m)
 		if (s == nil) == (err == nil) {
 			t.Fatalf("Load returned spec %v and error %v", s != nil, err)
 		}
@@ -91,4 +97,49 @@ func FuzzLoad(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLoadReusesParsedFiles: loading through withParsed gives the same
+// result as loading afresh, for the unchanged spec and for one whose file
+// changed (a problem in it, then the file back as it was).
+func TestLoadReusesParsedFiles(t *testing.T) {
+	base := specMapFS(t, os.DirFS(specDir), os.DirFS(filepath.Join("..", "schema")))
+	schemas, err := CompileSchemas(os.DirFS(filepath.Join("..", "schema")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	load, err := schemas.withParsed(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := schemas.Load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reused, err := load(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := fresh.JSON()
+	b, _ := reused.JSON()
+	if string(a) != string(b) {
+		t.Fatal("the spec loaded from parsed files differs from the one loaded afresh")
+	}
+	broken := fstest.MapFS{}
+	for k, v := range base {
+		broken[k] = v
+	}
+	broken["status.yaml"] = &fstest.MapFile{Data: []byte("status: []\n")}
+	_, errFresh := schemas.Load(broken)
+	_, errReused := load(broken)
+	if errFresh == nil || errReused == nil || errFresh.Error() != errReused.Error() {
+		t.Fatalf("a changed file: afresh %v, reused %v", errFresh, errReused)
+	}
+	again, err := load(base)
+	if err != nil {
+		t.Fatalf("the unchanged spec after a changed one: %v", err)
+	}
+	if c, _ := again.JSON(); string(c) != string(a) || again.Commands[0].Pos.Line != fresh.Commands[0].Pos.Line {
+		t.Fatal("the unchanged spec after a changed one differs from the one loaded afresh")
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path"
@@ -90,7 +91,35 @@ func CompileSchemas(fsys fs.FS) (*Schemas, error) {
 
 // Load is Load with these schemas instead of those of fsys.
 func (sc *Schemas) Load(fsys fs.FS) (*Spec, error) {
-	l := &loader{fsys: fsys, schemas: sc.m}
+	return sc.load(fsys, nil)
+}
+
+// parsed is one spec file as the loader made it: its bytes, its root node,
+// the value decoded from it and the problems it had. A loader given parsed
+// files reuses those whose bytes have not changed, so a fuzz target that
+// changes one file pays for that file only.
+type parsed struct {
+	data []byte
+	root *yaml.Node
+	val  reflect.Value // the decoded value, as *out held it
+	ps   Problems
+}
+
+// withParsed returns a load function that reuses the files of base,
+// parsed once; only files whose bytes differ from base's are read again.
+// The specs it returns share the unchanged files' decoded values and must
+// not be modified.
+func (sc *Schemas) withParsed(base fs.FS) (func(fs.FS) (*Spec, error), error) {
+	cache := map[string]*parsed{}
+	if _, err := sc.load(base, cache); err != nil {
+		return nil, err
+	}
+	frozen := maps.Clone(cache)
+	return func(fsys fs.FS) (*Spec, error) { return sc.load(fsys, frozen) }, nil
+}
+
+func (sc *Schemas) load(fsys fs.FS, cache map[string]*parsed) (*Spec, error) {
+	l := &loader{fsys: fsys, schemas: sc.m, cache: cache}
 	s := &Spec{}
 	for _, rf := range rootFiles {
 		switch rf.name {
@@ -167,6 +196,9 @@ type loader struct {
 	fsys    fs.FS
 	schemas map[string]*jsonschema.Schema
 	ps      problems
+	// cache, when set, holds parsed files by name (see withParsed); a
+	// loader fills the entries it lacks.
+	cache map[string]*parsed
 }
 
 func (l *loader) compileSchemas(schemas fs.FS) {
@@ -282,6 +314,31 @@ func (l *loader) file(name, schema string, out any) *yaml.Node {
 		l.ps.at(Pos{File: name}, "missing-file", "%v", unwrapPathError(err))
 		return nil
 	}
+	if c, ok := l.cache[name]; ok && bytes.Equal(c.data, data) {
+		l.ps.list = append(l.ps.list, c.ps...)
+		if c.root != nil {
+			reflect.ValueOf(out).Elem().Set(c.val)
+		}
+		return c.root
+	}
+	before := len(l.ps.list)
+	root := l.parseFile(name, schema, data, out)
+	if l.cache != nil {
+		if _, ok := l.cache[name]; !ok {
+			c := &parsed{data: data, root: root, ps: slices.Clone(l.ps.list[before:])}
+			if root != nil {
+				v := reflect.ValueOf(out).Elem()
+				c.val = reflect.New(v.Type()).Elem()
+				c.val.Set(v)
+			}
+			l.cache[name] = c
+		}
+	}
+	return root
+}
+
+// parseFile is file of data read from the file.
+func (l *loader) parseFile(name, schema string, data []byte, out any) *yaml.Node {
 	before := len(l.ps.list)
 	root := l.parse(name, data)
 	if root == nil {
@@ -607,7 +664,7 @@ func setPos(v reflect.Value, n *yaml.Node, file string) {
 		for i := 0; i < t.NumField(); i++ {
 			f := t.Field(i)
 			if f.Anonymous && f.Type == posType {
-				v.Field(i).Set(reflect.ValueOf(Pos{File: file, Line: n.Line}))
+				v.Field(i).Set(reflect.ValueOf(Pos{File: file, Line: n.Line, node: n}))
 			}
 		}
 		if n.Kind != yaml.MappingNode {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/openihsm/openihsm/spec/model/internal/spectest"
+	"gopkg.in/yaml.v3"
 )
 
 // mutation is one small edit to a copy of a valid spec and the problem it
@@ -27,6 +28,24 @@ func commandWithErrors(c *spectest.Copy) (string, string) {
 	})
 }
 
+// bytesResponseField returns the first sized byte-string field of a
+// command's response.
+func bytesResponseField(c *spectest.Copy) (string, string) {
+	var field string
+	f, _ := c.FirstWhere("commands", "commands", func(f, p string) bool {
+		n := c.Lookup(f, p+"/response")
+		for i := 0; n != nil && i < len(n.Content); i++ {
+			fp := p + "/response/" + strconv.Itoa(i)
+			if c.Node(f, fp+"/type").Value == "bytes" && c.Lookup(f, fp+"/size") != nil {
+				field = fp
+				return true
+			}
+		}
+		return false
+	})
+	return f, field
+}
+
 var mutations = []mutation{
 	{"duplicate opcode", "unique-opcode", func(c *spectest.Copy) (string, string) {
 		files := c.Files("commands")
@@ -35,7 +54,7 @@ var mutations = []mutation{
 		}
 		op := c.Node(files[0], "/commands/0/opcode").Value
 		c.Set(files[1], "/commands/0/opcode", op, "!!int")
-		return files[1], "/commands/0"
+		return files[1], "/commands/0/opcode"
 	}},
 	{"duplicate command name", "unique-command", func(c *spectest.Copy) (string, string) {
 		files := c.Files("commands")
@@ -48,12 +67,12 @@ var mutations = []mutation{
 		}
 		name := c.Node(first, "/commands/0/name").Value
 		c.Set(second, "/commands/0/name", name, "!!str")
-		return second, "/commands/0"
+		return second, "/commands/0/name"
 	}},
 	{"dangling status code", "dangling-status", func(c *spectest.Copy) (string, string) {
 		f, p := commandWithErrors(c)
 		c.Set(f, p+"/errors/0/status", "NoSuchStatus", "!!str")
-		return f, p + "/errors/0"
+		return f, p + "/errors/0/status"
 	}},
 	{"duplicate status code", "unique-status-code", func(c *spectest.Copy) (string, string) {
 		c.Set("status.yaml", "/status/2/code", c.Node("status.yaml", "/status/1/code").Value, "!!int")
@@ -85,7 +104,7 @@ var mutations = []mutation{
 	{"dangling requirement reference", "dangling-requirement", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
 		c.Set(f, "/commands/0/requirements/0", "IHSM-ZZZ-999", "!!str")
-		return f, "/commands/0"
+		return f, "/commands/0/requirements/0"
 	}},
 	{"withdrawn requirement referenced", "withdrawn-requirement", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
@@ -95,15 +114,15 @@ var mutations = []mutation{
 		})
 		c.AddKey(rf, rp, "withdrawn", "true")
 		c.Node(rf, rp+"/withdrawn").Tag = "!!bool"
-		return f, "/commands/0"
+		return f, "/commands/0/requirements/0"
 	}},
 	{"state machine to an unknown state", "dangling-state", func(c *spectest.Copy) (string, string) {
 		c.Set("states.yaml", "/state_machines/0/transitions/0/to", "Nowhere", "!!str")
-		return "states.yaml", "/state_machines/0/transitions/0"
+		return "states.yaml", "/state_machines/0/transitions/0/to"
 	}},
 	{"state machine with an unknown initial state", "dangling-state", func(c *spectest.Copy) (string, string) {
 		c.Set("states.yaml", "/state_machines/0/initial", "Nowhere", "!!str")
-		return "states.yaml", "/state_machines/0"
+		return "states.yaml", "/state_machines/0/initial"
 	}},
 	{"transition on an unknown command", "dangling-command", func(c *spectest.Copy) (string, string) {
 		const tr = "/state_machines/0/transitions/0"
@@ -113,7 +132,31 @@ var mutations = []mutation{
 			}
 		}
 		c.AddKey("states.yaml", tr, "command", "NoSuchCommand")
-		return "states.yaml", "/state_machines/0/transitions/0"
+		return "states.yaml", "/state_machines/0/transitions/0/command"
+	}},
+	{"event forgotten in one state", "event-coverage", func(c *spectest.Copy) (string, string) {
+		// A state that ignores an event no longer says so.
+		for m := range c.Node("states.yaml", "/state_machines").Content {
+			mp := "/state_machines/" + strconv.Itoa(m)
+			for j := range c.Node("states.yaml", mp+"/states").Content {
+				sp := mp + "/states/" + strconv.Itoa(j)
+				if c.Lookup("states.yaml", sp+"/ignores") != nil {
+					c.RemoveKey("states.yaml", sp, "ignores")
+					return "states.yaml", sp
+				}
+			}
+		}
+		c.T.Fatal("no state ignores an event")
+		return "", ""
+	}},
+	{"ignored event that does not exist", "dangling-event", func(c *spectest.Copy) (string, string) {
+		if c.Lookup("states.yaml", "/state_machines/0/states/0/ignores") == nil {
+			c.AddKey("states.yaml", "/state_machines/0/states/0", "ignores", "x")
+			c.SetNode("states.yaml", "/state_machines/0/states/0/ignores", &yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Tag: "!!str", Value: "moonrise"}}})
+		} else {
+			c.Set("states.yaml", "/state_machines/0/states/0/ignores/0", "moonrise", "!!str")
+		}
+		return "states.yaml", "/state_machines/0/states/0"
 	}},
 	{"duplicate field key", "unique-field-key", func(c *spectest.Copy) (string, string) {
 		f, p := c.FirstWhere("commands", "commands", func(f, p string) bool {
@@ -131,10 +174,94 @@ var mutations = []mutation{
 		c.Set(f, p+"/request/0/enum", "NoSuchEnum", "!!str")
 		return f, p + "/request/0"
 	}},
+	{"envelope map naming no map", "field-type", func(c *spectest.Copy) (string, string) {
+		c.Set("wire.yaml", "/envelope/0/map", "trailer", "!!str")
+		return "wire.yaml", "/envelope/0"
+	}},
+	{"map field in a command", "field-type", func(c *spectest.Copy) (string, string) {
+		f, p := c.FirstWhere("commands", "commands", func(f, p string) bool {
+			n := c.Lookup(f, p+"/request")
+			return n != nil && len(n.Content) > 0 && c.Lookup(f, p+"/request/0/size") == nil
+		})
+		c.Set(f, p+"/request/0/type", "map", "!!str")
+		c.AddKey(f, p+"/request/0", "map", "body")
+		return f, p + "/request/0"
+	}},
+	{"status nothing returns", "unreferenced-status", func(c *spectest.Copy) (string, string) {
+		ptr := c.Append("status.yaml", "/status", "status.yaml", "/status/1")
+		c.Set("status.yaml", ptr+"/code", "0x7F000001", "!!int")
+		c.Set("status.yaml", ptr+"/name", "Frobnicated", "!!str")
+		return "status.yaml", ptr
+	}},
+	{"withdrawn status in a table", "withdrawn-status", func(c *spectest.Copy) (string, string) {
+		f, p := commandWithErrors(c)
+		st := c.Node(f, p+"/errors/0/status").Value
+		sp := ""
+		for i, n := range c.Node("status.yaml", "/status").Content {
+			if len(n.Content) > 0 && c.Node("status.yaml", "/status/"+strconv.Itoa(i)+"/name").Value == st {
+				sp = "/status/" + strconv.Itoa(i)
+			}
+		}
+		if sp == "" {
+			c.T.Fatalf("status %s is not in the registry", st)
+		}
+		if c.Lookup("status.yaml", sp+"/withdrawn") == nil {
+			c.AddKey("status.yaml", sp, "withdrawn", "true")
+		}
+		c.Node("status.yaml", sp+"/withdrawn").Tag = "!!bool"
+		return f, p + "/errors/0/status"
+	}},
+	{"state rejection without a common row", "state-reject-row", func(c *spectest.Copy) (string, string) {
+		f, p := "states.yaml", "/state_machines/0"
+		for i := range c.Node(f, p+"/states").Content {
+			sp := p + "/states/" + strconv.Itoa(i)
+			if c.Lookup(f, sp+"/reject") != nil {
+				c.Set(f, sp+"/reject", "KeyLimitReached", "!!str")
+				return f, sp
+			}
+		}
+		c.T.Fatal("no state rejects")
+		return "", ""
+	}},
+	{"common filter on a command row", "common-filter", func(c *spectest.Copy) (string, string) {
+		f, p := commandWithErrors(c)
+		c.AddKey(f, p+"/errors/0", "unaddressed", "true")
+		c.Node(f, p+"/errors/0/unaddressed").Tag = "!!bool"
+		return f, p + "/errors/0"
+	}},
+	{"command without a session for the user role only", "role-session", func(c *spectest.Copy) (string, string) {
+		f, p := c.FirstWhere("commands", "commands", func(f, p string) bool {
+			return c.Node(f, p+"/session").Value == "none"
+		})
+		c.Set(f, p+"/roles/0", "user", "!!str")
+		return f, p + "/roles"
+	}},
+	{"example that does not fit its field", "field-example", func(c *spectest.Copy) (string, string) {
+		f, p := bytesResponseField(c)
+		if c.Lookup(f, p+"/example") != nil {
+			c.RemoveKey(f, p, "example")
+		}
+		c.AddKey(f, p, "example", "not hex")
+		return f, p
+	}},
+	{"COSE_Sign1 of no map", "field-type", func(c *spectest.Copy) (string, string) {
+		f, p := bytesResponseField(c)
+		if c.Lookup(f, p+"/cose_sign1") != nil {
+			c.RemoveKey(f, p, "cose_sign1")
+		}
+		c.AddKey(f, p, "cose_sign1", "NoSuchPayload")
+		return f, p
+	}},
+	{"field larger than a frame", "frame-size", func(c *spectest.Copy) (string, string) {
+		f, p := bytesResponseField(c)
+		c.Set(f, p+"/size/max", "70000", "!!int")
+		c.Set("wire.yaml", "/framing/max_frame", "65536", "!!int")
+		return f, p
+	}},
 	{"unknown role", "dangling-role", func(c *spectest.Copy) (string, string) {
 		f := c.Files("commands")[0]
 		c.Set(f, "/commands/0/roles/0", "janitor", "!!str")
-		return f, "/commands/0"
+		return f, "/commands/0/roles/0"
 	}},
 	{"invalid semver", "schema", func(c *spectest.Copy) (string, string) {
 		c.Set("spec.yaml", "/version", "1.0", "!!str")
@@ -214,7 +341,7 @@ func TestMinimalLoads(t *testing.T) {
 		t.Errorf("area of GetApiRevision = %q, want the file name device", got)
 	}
 	gk := s.Command("GenerateKey")
-	if gk == nil || gk.Pos != (Pos{File: "commands/keys.yaml", Line: 2}) {
+	if gk == nil || gk.Pos.File != "commands/keys.yaml" || gk.Pos.Line != 2 || gk.Pos.Key("opcode").Line != 4 {
 		t.Errorf("GenerateKey position = %+v", gk)
 	}
 	if f := Lookup(gk.Request, "label"); f == nil || f.Pos.Line != 12 || f.Size == nil || f.Size.Max != 64 {

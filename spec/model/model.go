@@ -1,10 +1,37 @@
 package model
 
+import "gopkg.in/yaml.v3"
+
 // Pos is where an element was defined: the spec file (relative to the spec
-// root) and its line. Lint messages name it.
+// root) and its line. Lint messages name it, or the line of one of its keys
+// or list items (Key, Item).
 type Pos struct {
 	File string `yaml:"-" json:"-"`
 	Line int    `yaml:"-" json:"-"`
+
+	node *yaml.Node // the element's YAML node, for Key and Item
+}
+
+// Key returns the position of the element's key name (the line it is
+// written on), or p when the element has no such key.
+func (p Pos) Key(name string) Pos {
+	if p.node == nil {
+		return p
+	}
+	if k := keyNode(p.node, name); k != nil {
+		return Pos{File: p.File, Line: k.Line, node: valueOf(p.node, k)}
+	}
+	return p
+}
+
+// Item returns the position of item i of the element's list under key
+// name, or the key's position when there is no such item.
+func (p Pos) Item(name string, i int) Pos {
+	k := p.Key(name)
+	if k.node == nil || k.node.Kind != yaml.SequenceNode || i < 0 || i >= len(k.node.Content) {
+		return k
+	}
+	return Pos{File: p.File, Line: k.node.Content[i].Line, node: k.node.Content[i]}
 }
 
 // Spec is the whole specification, loaded from the files under spec/.
@@ -89,10 +116,46 @@ type Label struct {
 	Doc   string `yaml:"doc"`
 }
 
-// Types is types.yaml: enumerations and bit sets used by fields.
+// Types is types.yaml: enumerations and bit sets used by fields, and the
+// maps carried inside byte strings (the payloads of signed reports).
 type Types struct {
-	Enums []Enum  `yaml:"enums"`
-	Flags []Flags `yaml:"flags"`
+	Enums     []Enum     `yaml:"enums"`
+	Flags     []Flags    `yaml:"flags"`
+	KeyPolicy *KeyPolicy `yaml:"key_policy,omitempty"`
+	Maps      []Map      `yaml:"maps,omitempty"`
+}
+
+// The types the key policy is written over.
+const (
+	KeyKindEnum   = "KeyKind"
+	KeyUsageFlags = "KeyUsage"
+	AlgorithmEnum = "Algorithm"
+)
+
+// KeyPolicy is what a key of each kind may be used for and which
+// algorithms it fits (IHSM-KEY-009, IHSM-CRY-017).
+type KeyPolicy struct {
+	Pos         `yaml:"-"`
+	Description string       `yaml:"description"`
+	AllKinds    []string     `yaml:"all_kinds,omitempty"` // KeyUsage bits every kind may carry
+	Kinds       []KindPolicy `yaml:"kinds"`
+}
+
+// KindPolicy is the policy of one KeyKind value.
+type KindPolicy struct {
+	Pos        `yaml:"-"`
+	Kind       string   `yaml:"kind"`       // a KeyKind value name
+	Usages     []string `yaml:"usages"`     // KeyUsage bit names the kind permits
+	Algorithms []string `yaml:"algorithms"` // Algorithm value names the kind fits
+}
+
+// Map is a named deterministic CBOR map that travels inside a byte string
+// rather than as a message body: the payload of a COSE_Sign1 report.
+type Map struct {
+	Pos    `yaml:"-"`
+	Name   string  `yaml:"name"` // Go type name, e.g. KeyAttestationPayload
+	Doc    string  `yaml:"doc"`
+	Fields []Field `yaml:"fields"`
 }
 
 // Enum is a named set of numeric values (Go type uint32 on the wire).
@@ -135,6 +198,7 @@ type Status struct {
 	Name        string `yaml:"name"`     // Go name, e.g. KeyNotFound
 	Category    string `yaml:"category"` // success, protocol, session, auth, key, crypto, device, masking, attestation
 	Description string `yaml:"description"`
+	Withdrawn   bool   `yaml:"withdrawn,omitempty"` // never sent; kept so the code is never reused
 }
 
 // Session rules of a command.
@@ -175,17 +239,37 @@ const (
 	TypeEnum  = "enum"  // Enum names the type
 	TypeFlags = "flags" // Flags names the type
 	TypeList  = "list"  // Items names the element type; Size bounds the count
+	TypeMap   = "map"   // an embedded CBOR map (not a byte string); Map names it
+)
+
+// Maps a map field of the envelope may name (spec: wire.yaml, envelope).
+const (
+	// MapHeader is the header of the message: the request_header map of
+	// wire.yaml in a request, the response_header map in a response.
+	MapHeader = "header"
+	// MapBody is the command's body: its request map in a request, its
+	// response map in a response.
+	MapBody = "body"
 )
 
 // Field is one entry of a CBOR map with a small integer key.
 type Field struct {
-	Pos      `yaml:"-"`
-	Key      int    `yaml:"key"`
-	Name     string `yaml:"name"` // snake_case
-	Type     string `yaml:"type"`
-	Enum     string `yaml:"enum,omitempty"`
-	Flags    string `yaml:"flags,omitempty"`
-	Items    string `yaml:"items,omitempty"`     // element type of a list: u16, u32, bytes, text or enum
+	Pos   `yaml:"-"`
+	Key   int    `yaml:"key"`
+	Name  string `yaml:"name"` // snake_case
+	Type  string `yaml:"type"`
+	Enum  string `yaml:"enum,omitempty"`
+	Flags string `yaml:"flags,omitempty"`
+	Items string `yaml:"items,omitempty"` // element type of a list: u16, u32, bytes, text or enum
+	Map   string `yaml:"map,omitempty"`   // the map a map field embeds: header or body (envelope only)
+	// CoseSign1 names the map of types.yaml a bytes field carries as the
+	// payload of a tagged COSE_Sign1 (RFC 9052 §4.2).
+	CoseSign1 string `yaml:"cose_sign1,omitempty"`
+	// Example is the value the vectors use for the field, where the
+	// lowest value of its bounds would not be a valid one: hex for bytes,
+	// the text for text, the decimal number for an integer, the value
+	// name for an enum, bit names joined by | for flags.
+	Example  string `yaml:"example,omitempty"`
 	Size     *Range `yaml:"size,omitempty"`      // byte length of bytes/text, element count of a list
 	ItemSize *Range `yaml:"item_size,omitempty"` // byte length of each bytes element of a list
 	Range    *Range `yaml:"range,omitempty"`     // numeric bounds of an integer
@@ -201,11 +285,20 @@ type Range struct {
 
 // ErrorRow is one row of a command's error table: the status it returns and
 // the condition under which it returns it.
+//
+// A common row (wire.yaml common_errors) applies to the commands its filters
+// admit: Sessions, Except, Feature and WithFields. A common row whose status
+// is the rejection of a state (states.yaml) applies only to the commands one
+// of those states refuses.
 type ErrorRow struct {
 	Pos          `yaml:"-"`
 	Status       string   `yaml:"status"`
 	When         string   `yaml:"when"`
-	Sessions     []string `yaml:"sessions,omitempty"` // for common rows: the session rules it applies to; empty means all
+	Sessions     []string `yaml:"sessions,omitempty"`    // for common rows: the session rules it applies to; empty means all
+	Except       []string `yaml:"except,omitempty"`      // for common rows: commands it never applies to
+	Feature      bool     `yaml:"feature,omitempty"`     // for common rows: applies only to commands of an optional feature
+	WithFields   bool     `yaml:"with_fields,omitempty"` // for common rows: applies only to commands whose request has fields
+	Unaddressed  bool     `yaml:"unaddressed,omitempty"` // answered to no particular request: request_id 0 and opcode 0
 	Requirements []string `yaml:"requirements,omitempty"`
 }
 
@@ -230,6 +323,7 @@ type State struct {
 	Allow       []string `yaml:"allow"` // command names, or "*" for all
 	Reject      string   `yaml:"reject,omitempty"`
 	Terminal    bool     `yaml:"terminal,omitempty"`
+	Ignores     []string `yaml:"ignores,omitempty"` // events that leave the state as it is
 }
 
 // Transition moves a machine from one state to another on a command or an

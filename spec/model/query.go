@@ -38,6 +38,20 @@ func (s *Spec) Flags(name string) *Flags {
 	return find(s.Types.Flags, func(f *Flags) bool { return f.Name == name })
 }
 
+// KindPolicy returns the key policy entry of the KeyKind value named kind,
+// or nil.
+func (s *Spec) KindPolicy(kind string) *KindPolicy {
+	if s.Types.KeyPolicy == nil {
+		return nil
+	}
+	return find(s.Types.KeyPolicy.Kinds, func(k *KindPolicy) bool { return k.Kind == kind })
+}
+
+// Map returns the map of types.yaml with the given name, or nil.
+func (s *Spec) Map(name string) *Map {
+	return find(s.Types.Maps, func(m *Map) bool { return m.Name == name })
+}
+
 // Limit returns the device limit with the given name, or nil.
 func (s *Spec) Limit(name string) *Limit {
 	return find(s.Architecture.Limits, func(l *Limit) bool { return l.Name == name })
@@ -69,12 +83,62 @@ func (s *Spec) Feature(name string) *Feature {
 }
 
 // EffectiveErrors returns the complete error table of c: its own rows, then
-// the common rows of wire.yaml that apply to its session rule (a common row
-// without sessions applies to every command).
+// the common rows of wire.yaml that apply to it. A common row applies when
+// its filters admit c: its session rules (none means every rule), the
+// commands it excepts, and whether it concerns only commands of an optional
+// feature or only commands whose request has fields. A common row whose
+// status is what a state of states.yaml answers the commands it refuses
+// (DeviceTampered, SessionNeedsRenegotiation, ...) applies only when one of
+// those states refuses c: a command every such state allows never gets it.
 func (s *Spec) EffectiveErrors(c *Command) []ErrorRow {
 	rows := slices.Clone(c.Errors)
 	for _, r := range s.Wire.CommonErrors {
-		if len(r.Sessions) == 0 || slices.Contains(r.Sessions, c.Session) {
+		if s.appliesTo(&r, c) {
+			rows = append(rows, r)
+		}
+	}
+	return rows
+}
+
+// Applies reports whether the common row r belongs to the effective error
+// table of c (see EffectiveErrors).
+func (s *Spec) Applies(r *ErrorRow, c *Command) bool { return s.appliesTo(r, c) }
+
+func (s *Spec) appliesTo(r *ErrorRow, c *Command) bool {
+	switch {
+	case len(r.Sessions) > 0 && !slices.Contains(r.Sessions, c.Session),
+		slices.Contains(r.Except, c.Name),
+		r.Feature && c.Feature == "",
+		r.WithFields && len(c.Request) == 0:
+		return false
+	}
+	rejecting := false
+	for _, m := range s.States {
+		for _, st := range m.States {
+			if st.Reject != r.Status {
+				continue
+			}
+			rejecting = true
+			if !st.Allows(c.Name) {
+				return true
+			}
+		}
+	}
+	return !rejecting
+}
+
+// Allows reports whether the state accepts the named command.
+func (st *State) Allows(command string) bool {
+	return slices.Contains(st.Allow, "*") || slices.Contains(st.Allow, command)
+}
+
+// Unaddressed returns the common rows answered to no particular request
+// (request_id 0 and opcode 0): a frame whose payload or header the device
+// never read.
+func (s *Spec) Unaddressed() []ErrorRow {
+	var rows []ErrorRow
+	for _, r := range s.Wire.CommonErrors {
+		if r.Unaddressed {
 			rows = append(rows, r)
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -74,5 +75,49 @@ func TestLoadNeedsSchemas(t *testing.T) {
 	}
 	if _, err := sc.Load(os.DirFS(c.Dir)); err != nil {
 		t.Fatalf("with schemas given: %v", err)
+	}
+}
+
+// TestSpecKeyPolicyLint breaks the key policy of the real spec (the
+// minimal fixture has none): a kind without an entry, a bit that is no
+// KeyUsage bit, and an algorithm no kind fits.
+func TestSpecKeyPolicyLint(t *testing.T) {
+	needSpec(t)
+	for name, edit := range map[string]func(c *spectest.Copy) string{
+		"kind without an entry": func(c *spectest.Copy) string {
+			c.Delete("types.yaml", "/key_policy/kinds", 0)
+			return "/key_policy"
+		},
+		"unknown usage bit": func(c *spectest.Copy) string {
+			c.Set("types.yaml", "/key_policy/kinds/0/usages/0", "Levitate", "!!str")
+			return "/key_policy/kinds/0"
+		},
+		"algorithm no kind fits": func(c *spectest.Copy) string {
+			for i := range c.Node("types.yaml", "/key_policy/kinds").Content {
+				c.Node("types.yaml", "/key_policy/kinds/"+strconv.Itoa(i)+"/algorithms").Content = nil
+			}
+			return "/enums"
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := spectest.New(t, os.DirFS(specDir))
+			ptr := edit(c)
+			c.Write()
+			_, err := LoadDir(c.Dir)
+			ps, ok := err.(Problems)
+			if !ok {
+				t.Fatalf("want problems, got %v", err)
+			}
+			line := c.Line("types.yaml", ptr)
+			found := false
+			for _, e := range ps {
+				if e.Rule == "key-policy" && e.File == "types.yaml" && (ptr == "/enums" || e.Line == line) {
+					found = true
+				}
+			}
+			if !found {
+				t.Fatalf("want types.yaml:%d: key-policy, got\n%v", line, ps)
+			}
+		})
 	}
 }

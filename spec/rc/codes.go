@@ -116,11 +116,6 @@ const (
 	// The sealed PIN does not authenticate under the derived key.
 	CredentialDecryptFailed Code = 0x0200000C
 
-	// RoleNotPermitted is status 0x0200000D (spec: status.yaml), category session.
-	//
-	// The caller's role may not invoke this command.
-	RoleNotPermitted Code = 0x0200000D
-
 	// KeyNotFound is status 0x03000001 (spec: status.yaml), category key.
 	//
 	// The key handle names no key visible to this session.
@@ -292,8 +287,6 @@ func lookup(c Code) (name, category, description string, ok bool) {
 		return "NonceInvalid", "session", "The credential nonce is unknown, already used, or was issued on another endpoint.", true
 	case CredentialDecryptFailed:
 		return "CredentialDecryptFailed", "session", "The sealed PIN does not authenticate under the derived key.", true
-	case RoleNotPermitted:
-		return "RoleNotPermitted", "session", "The caller's role may not invoke this command.", true
 	case KeyNotFound:
 		return "KeyNotFound", "key", "The key handle names no key visible to this session.", true
 	case KeyLimitReached:
@@ -391,8 +384,6 @@ func ByName(name string) (Code, bool) {
 		return NonceInvalid, true
 	case "CredentialDecryptFailed":
 		return CredentialDecryptFailed, true
-	case "RoleNotPermitted":
-		return RoleNotPermitted, true
 	case "KeyNotFound":
 		return KeyNotFound, true
 	case "KeyLimitReached":
@@ -469,7 +460,6 @@ func All() []Code {
 		PinPolicyViolation,
 		NonceInvalid,
 		CredentialDecryptFailed,
-		RoleNotPermitted,
 		KeyNotFound,
 		KeyLimitReached,
 		KeyTagExists,

@@ -15,7 +15,7 @@
 //
 // # Generated code
 //
-// codes.go is written by the spec generator (spec/internal/gen, run with go
+// codes.go is written by the spec generator (spec/specgen, run with go
 // generate in spec/wire) and must not be edited; a test in the generator
 // fails when it no longer matches spec/status.yaml.
 package rc

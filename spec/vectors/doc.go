@@ -1,5 +1,5 @@
 // Package vectors holds the byte-exact test vectors of the OpenIHSM wire
-// protocol, generated from the spec by spec/internal/gen (see README.md).
+// protocol, generated from the spec by spec/specgen (see README.md).
 //
 // Each [Vector] is one frame, as it travels (length prefix included), with
 // the meaning it decodes to and the outcome it expects:

@@ -38,6 +38,11 @@ type decoder struct {
 	off int
 	// last is the previous map key, for the order check.
 	last int
+	// outOfRange is the first integer above its type's width: a field
+	// outside its limits, InvalidArgument (spec: wire.yaml common_errors),
+	// answered only when the rest of the body is well formed, so that a
+	// malformed body is always DecodeFailed.
+	outOfRange error
 }
 
 func (d *decoder) head(want byte) (uint64, error) {
@@ -78,13 +83,19 @@ func (d *decoder) key() (int, error) {
 	return int(k), nil
 }
 
+// uint reads an unsigned integer of a field whose type holds at most max.
+// A larger value is well-formed CBOR of the right type but outside the
+// field's limits: it is recorded (InvalidArgument) and decoding goes on.
 func (d *decoder) uint(max uint64) (uint64, error) {
 	v, err := d.head(majorUint)
 	if err != nil {
 		return 0, err
 	}
 	if v > max {
-		return 0, errType
+		if d.outOfRange == nil {
+			d.outOfRange = fmt.Errorf("wire: field with key %d: %d does not fit its type (at most %d): %w", d.last, v, max, rc.InvalidArgument)
+		}
+		return max, nil
 	}
 	return v, nil
 }

@@ -39,30 +39,86 @@ func AppendMarshal(dst []byte, m Message) ([]byte, error) {
 // rc.DecodeFailed for bytes that are not the canonical encoding of a
 // message of this type (malformed, non-canonical, unknown keys, wrong
 // types), rc.InvalidArgument for a message that breaks a rule of the spec,
-// including a required field that is missing. On any error m is left zero:
+// including a required field that is missing and an integer too large for
+// its field's type. On any error m is left zero:
 // a caller never sees a partly decoded message.
 func Unmarshal(data []byte, m Message) error {
 	if isNil(m) {
 		return fmt.Errorf("wire: unmarshal into nil message: %w", rc.InvalidArgument)
 	}
+	return unmarshal(data, m, m.MessageName())
+}
+
+// body is what messages and payloads share: a map that decodes and
+// validates itself.
+type body interface {
+	reset()
+	decodeCBOR(d *decoder) error
+	Validate() error
+}
+
+func unmarshal(data []byte, m body, name string) error {
 	m.reset()
 	d := decoder{b: data}
 	err := m.decodeCBOR(&d)
 	if err == nil && d.off != len(data) {
 		err = errTrailing
 	}
-	if err != nil {
+	switch {
+	case err != nil:
 		var c rc.Code
 		if !errors.As(err, &c) {
-			err = fmt.Errorf("wire: %s: %v at byte %d: %w", m.MessageName(), err, d.off, rc.DecodeFailed)
+			err = fmt.Errorf("wire: %s: %v at byte %d: %w", name, err, d.off, rc.DecodeFailed)
 		}
-	} else {
+	case d.outOfRange != nil:
+		err = d.outOfRange
+	default:
 		err = m.Validate()
 	}
 	if err != nil {
 		m.reset()
 	}
 	return err
+}
+
+// Payload is a map of the spec that travels inside a byte string rather
+// than as a message body (spec: types.yaml, maps): the generated
+// KeyAttestationPayload and DeviceAttestationPayload, the payloads of the
+// COSE_Sign1 reports of AttestKey and GetDeviceAttestation. Like Message,
+// the interface is closed.
+type Payload interface {
+	// MapName is the spec name of the map, e.g. "KeyAttestationPayload".
+	MapName() string
+	// Validate checks the payload against the spec, as Message.Validate.
+	Validate() error
+
+	reset()
+	appendCBOR(b []byte) []byte
+	decodeCBOR(d *decoder) error
+	appendJSON(j *jsonWriter) error
+}
+
+// MarshalPayload encodes a payload as its deterministic CBOR map, as
+// [Marshal] encodes a message; it does not validate.
+func MarshalPayload(p Payload) ([]byte, error) {
+	if p == nil || isNilPayload(p) {
+		return nil, fmt.Errorf("wire: marshal nil payload: %w", rc.InvalidArgument)
+	}
+	return p.appendCBOR(make([]byte, 0, 128)), nil
+}
+
+// UnmarshalPayload decodes and validates a payload, accepting only its
+// canonical encoding, with the errors and guarantees of [Unmarshal].
+func UnmarshalPayload(data []byte, p Payload) error {
+	if p == nil || isNilPayload(p) {
+		return fmt.Errorf("wire: unmarshal into nil payload: %w", rc.InvalidArgument)
+	}
+	return unmarshal(data, p, p.MapName())
+}
+
+func isNilPayload(p Payload) bool {
+	v := reflect.ValueOf(p)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 func isNil(m Message) bool {

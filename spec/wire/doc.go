@@ -41,8 +41,8 @@
 // # Generated code
 //
 // spec_gen.go and messages_gen.go, the schemas, spec/rc/codes.go and the
-// vectors of spec/vectors are generated from the spec by
-// spec/internal/gen; regenerate them after a spec change with
+// vectors of spec/vectors are generated from the spec by spec/specgen;
+// regenerate them after a spec change with
 //
 //	go generate ./spec/wire
 //

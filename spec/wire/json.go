@@ -27,7 +27,7 @@ import (
 // A header is an object of the same kind, with the status as its spec name.
 
 // ToJSON returns the JSON form of a message (a generated request or
-// response), a [RequestHeader] or a [ResponseHeader]. It fails for values
+// response), a [Payload], a [RequestHeader] or a [ResponseHeader]. It fails for values
 // the form cannot show: an enum value, flag bit or status code the spec
 // does not define.
 func ToJSON(v any) ([]byte, error) {
@@ -36,6 +36,8 @@ func ToJSON(v any) ([]byte, error) {
 	var err error
 	switch v := v.(type) {
 	case Message:
+		err = v.appendJSON(j)
+	case Payload:
 		err = v.appendJSON(j)
 	case RequestHeader:
 		v.appendJSON(j)

@@ -860,8 +860,9 @@ func (m *GetCertificateChainResponse) appendJSON(j *jsonWriter) error {
 //
 // Returns a signed statement of the running firmware and device state.
 type GetDeviceAttestationRequest struct {
-	// ReportData is field 1, bytes [0, 64], optional:
-	// Caller data (typically a nonce) bound into the report.
+	// ReportData is field 1, bytes [1, 64], optional:
+	// Caller data (typically a nonce) bound into the report; absent for none (an
+	// empty byte string must be absent).
 	ReportData []byte `cbor:"1,keyasint,omitempty"`
 }
 
@@ -918,7 +919,7 @@ func (m *GetDeviceAttestationRequest) decodeCBOR(d *decoder) error {
 // Validate checks m against the spec (CMD-DEVICE-ATTESTATION).
 func (m *GetDeviceAttestationRequest) Validate() error {
 	if len(m.ReportData) > 0 {
-		if err := checkLen("GetDeviceAttestationRequest", "report_data", len(m.ReportData), 0, 64); err != nil {
+		if err := checkLen("GetDeviceAttestationRequest", "report_data", len(m.ReportData), 1, 64); err != nil {
 			return err
 		}
 	}
@@ -938,6 +939,8 @@ func (m *GetDeviceAttestationRequest) appendJSON(j *jsonWriter) error {
 type GetDeviceAttestationResponse struct {
 	// Report is field 1, bytes [1, 4096]:
 	// The COSE_Sign1 device attestation.
+	//
+	// A tagged COSE_Sign1 whose payload is a DeviceAttestationPayload.
 	Report []byte `cbor:"1,keyasint"`
 }
 
@@ -6184,6 +6187,8 @@ func (m *AttestKeyRequest) appendJSON(j *jsonWriter) error {
 type AttestKeyResponse struct {
 	// Report is field 1, bytes [1, 8192]:
 	// The COSE_Sign1 report.
+	//
+	// A tagged COSE_Sign1 whose payload is a KeyAttestationPayload.
 	Report []byte `cbor:"1,keyasint"`
 }
 
@@ -6241,6 +6246,346 @@ func (m *AttestKeyResponse) Validate() error {
 
 func (m *AttestKeyResponse) appendJSON(j *jsonWriter) error {
 	j.bytes("report", m.Report)
+	return nil
+}
+
+// KeyAttestationPayload is a map of the spec carried inside a byte string (spec: types.yaml, maps KeyAttestationPayload).
+//
+// The payload of AttestKey's report: a deterministic CBOR map (RFC 8949
+// §4.2.1) signed in a tagged COSE_Sign1 (ES384, protected content type
+// application/cbor) by the attestation key.
+type KeyAttestationPayload struct {
+	// Type is field 1, u8 in [1, 1]:
+	// The report type: 1, a key attestation, so it can never pass for a device
+	// attestation.
+	Type uint8 `cbor:"1,keyasint"`
+
+	// PublicKey is field 2, bytes [1, 2048], optional:
+	// The key's public key as DER SubjectPublicKeyInfo; absent for symmetric keys
+	// and secrets.
+	PublicKey []byte `cbor:"2,keyasint,omitempty"`
+
+	// Kind is field 3, enum KeyKind:
+	// The key's kind.
+	Kind KeyKind `cbor:"3,keyasint"`
+
+	// Usage is field 4, flags KeyUsage:
+	// The key's usage.
+	Usage KeyUsage `cbor:"4,keyasint"`
+
+	// Flags is field 5, flags KeyFlags:
+	// Facts about the key: exactly one of Generated and Imported, and one of
+	// SessionScoped and Persistent.
+	Flags KeyFlags `cbor:"5,keyasint"`
+
+	// ReportData is field 6, bytes [0, 64]:
+	// The request's report_data; the empty byte string when the request had none.
+	ReportData []byte `cbor:"6,keyasint"`
+
+	// PartitionID is field 7, bytes [16, 16]:
+	// The identifier of the key's partition.
+	PartitionID []byte `cbor:"7,keyasint"`
+
+	// FirmwareMeasurement is field 8, bytes [48, 48]:
+	// The SHA-384 measurement of the running firmware, as in the attestation key
+	// certificate.
+	FirmwareMeasurement []byte `cbor:"8,keyasint"`
+}
+
+// MapName returns "KeyAttestationPayload".
+func (*KeyAttestationPayload) MapName() string { return "KeyAttestationPayload" }
+
+func (m *KeyAttestationPayload) reset() { *m = KeyAttestationPayload{} }
+
+func (m *KeyAttestationPayload) appendCBOR(b []byte) []byte {
+	n := uint64(7)
+	if len(m.PublicKey) > 0 {
+		n++
+	}
+	b = appendHead(b, majorMap, n)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.Type))
+	if len(m.PublicKey) > 0 {
+		b = append(b, 2)
+		b = appendBytes(b, m.PublicKey)
+	}
+	b = append(b, 3)
+	b = appendHead(b, majorUint, uint64(m.Kind))
+	b = append(b, 4)
+	b = appendHead(b, majorUint, uint64(m.Usage))
+	b = append(b, 5)
+	b = appendHead(b, majorUint, uint64(m.Flags))
+	b = append(b, 6)
+	b = appendBytes(b, m.ReportData)
+	b = append(b, 7)
+	b = appendBytes(b, m.PartitionID)
+	b = append(b, 8)
+	b = appendBytes(b, m.FirmwareMeasurement)
+	return b
+}
+
+func (m *KeyAttestationPayload) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFF)
+			if err != nil {
+				return err
+			}
+			m.Type = uint8(v)
+		case 2:
+			v, err := d.bytes(true)
+			if err != nil {
+				return err
+			}
+			m.PublicKey = v
+		case 3:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Kind = KeyKind(v)
+		case 4:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Usage = KeyUsage(v)
+		case 5:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.Flags = KeyFlags(v)
+		case 6:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.ReportData = v
+		case 7:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.PartitionID = v
+		case 8:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.FirmwareMeasurement = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("KeyAttestationPayload", seen, 0x1FA)
+}
+
+// Validate checks m against the spec (types.yaml KeyAttestationPayload).
+func (m *KeyAttestationPayload) Validate() error {
+	if err := checkRange("KeyAttestationPayload", "type", uint64(m.Type), 1, 1); err != nil {
+		return err
+	}
+	if len(m.PublicKey) > 0 {
+		if err := checkLen("KeyAttestationPayload", "public_key", len(m.PublicKey), 1, 2048); err != nil {
+			return err
+		}
+	}
+	if err := checkEnum("KeyAttestationPayload", "kind", m.Kind); err != nil {
+		return err
+	}
+	if err := checkFlags("KeyAttestationPayload", "usage", m.Usage); err != nil {
+		return err
+	}
+	if err := checkFlags("KeyAttestationPayload", "flags", m.Flags); err != nil {
+		return err
+	}
+	if err := checkLen("KeyAttestationPayload", "report_data", len(m.ReportData), 0, 64); err != nil {
+		return err
+	}
+	if err := checkLen("KeyAttestationPayload", "partition_id", len(m.PartitionID), 16, 16); err != nil {
+		return err
+	}
+	if err := checkLen("KeyAttestationPayload", "firmware_measurement", len(m.FirmwareMeasurement), 48, 48); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *KeyAttestationPayload) appendJSON(j *jsonWriter) error {
+	j.uint("type", uint64(m.Type))
+	if len(m.PublicKey) > 0 {
+		j.bytes("public_key", m.PublicKey)
+	}
+	if err := j.enum("kind", m.Kind); err != nil {
+		return err
+	}
+	if err := j.flags("usage", m.Usage); err != nil {
+		return err
+	}
+	if err := j.flags("flags", m.Flags); err != nil {
+		return err
+	}
+	j.bytes("report_data", m.ReportData)
+	j.bytes("partition_id", m.PartitionID)
+	j.bytes("firmware_measurement", m.FirmwareMeasurement)
+	return nil
+}
+
+// DeviceAttestationPayload is a map of the spec carried inside a byte string (spec: types.yaml, maps DeviceAttestationPayload).
+//
+// The payload of GetDeviceAttestation's report: a deterministic CBOR map (RFC
+// 8949 §4.2.1) signed in a tagged COSE_Sign1 (ES384, protected content type
+// application/cbor) by the attestation key.
+type DeviceAttestationPayload struct {
+	// Type is field 1, u8 in [2, 2]:
+	// The report type: 2, a device attestation, so it can never pass for a key
+	// attestation.
+	Type uint8 `cbor:"1,keyasint"`
+
+	// FirmwareMeasurement is field 2, bytes [48, 48]:
+	// The SHA-384 measurement of the running firmware, as in the attestation key
+	// certificate.
+	FirmwareMeasurement []byte `cbor:"2,keyasint"`
+
+	// FirmwareVersion is field 3, text [1, 64]:
+	// The version of the running firmware, as in the attestation key certificate.
+	FirmwareVersion string `cbor:"3,keyasint"`
+
+	// DeviceState is field 4, enum DeviceState:
+	// The device state when the report was made.
+	DeviceState DeviceState `cbor:"4,keyasint"`
+
+	// ReportData is field 5, bytes [0, 64]:
+	// The request's report_data; the empty byte string when the request had none.
+	ReportData []byte `cbor:"5,keyasint"`
+
+	// Serial is field 6, text [1, 64]:
+	// The device serial number.
+	Serial string `cbor:"6,keyasint"`
+}
+
+// MapName returns "DeviceAttestationPayload".
+func (*DeviceAttestationPayload) MapName() string { return "DeviceAttestationPayload" }
+
+func (m *DeviceAttestationPayload) reset() { *m = DeviceAttestationPayload{} }
+
+func (m *DeviceAttestationPayload) appendCBOR(b []byte) []byte {
+	b = appendHead(b, majorMap, 6)
+	b = append(b, 1)
+	b = appendHead(b, majorUint, uint64(m.Type))
+	b = append(b, 2)
+	b = appendBytes(b, m.FirmwareMeasurement)
+	b = append(b, 3)
+	b = appendText(b, m.FirmwareVersion)
+	b = append(b, 4)
+	b = appendHead(b, majorUint, uint64(m.DeviceState))
+	b = append(b, 5)
+	b = appendBytes(b, m.ReportData)
+	b = append(b, 6)
+	b = appendText(b, m.Serial)
+	return b
+}
+
+func (m *DeviceAttestationPayload) decodeCBOR(d *decoder) error {
+	n, err := d.mapHead()
+	if err != nil {
+		return err
+	}
+	var seen uint32
+	for range n {
+		k, err := d.key()
+		if err != nil {
+			return err
+		}
+		seen |= 1 << k
+		switch k {
+		case 1:
+			v, err := d.uint(0xFF)
+			if err != nil {
+				return err
+			}
+			m.Type = uint8(v)
+		case 2:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.FirmwareMeasurement = v
+		case 3:
+			v, err := d.text(false)
+			if err != nil {
+				return err
+			}
+			m.FirmwareVersion = v
+		case 4:
+			v, err := d.uint(0xFFFFFFFF)
+			if err != nil {
+				return err
+			}
+			m.DeviceState = DeviceState(v)
+		case 5:
+			v, err := d.bytes(false)
+			if err != nil {
+				return err
+			}
+			m.ReportData = v
+		case 6:
+			v, err := d.text(false)
+			if err != nil {
+				return err
+			}
+			m.Serial = v
+		default:
+			return errUnknownKey
+		}
+	}
+	return missing("DeviceAttestationPayload", seen, 0x7E)
+}
+
+// Validate checks m against the spec (types.yaml DeviceAttestationPayload).
+func (m *DeviceAttestationPayload) Validate() error {
+	if err := checkRange("DeviceAttestationPayload", "type", uint64(m.Type), 2, 2); err != nil {
+		return err
+	}
+	if err := checkLen("DeviceAttestationPayload", "firmware_measurement", len(m.FirmwareMeasurement), 48, 48); err != nil {
+		return err
+	}
+	if err := checkLen("DeviceAttestationPayload", "firmware_version", len(m.FirmwareVersion), 1, 64); err != nil {
+		return err
+	}
+	if err := checkEnum("DeviceAttestationPayload", "device_state", m.DeviceState); err != nil {
+		return err
+	}
+	if err := checkLen("DeviceAttestationPayload", "report_data", len(m.ReportData), 0, 64); err != nil {
+		return err
+	}
+	if err := checkLen("DeviceAttestationPayload", "serial", len(m.Serial), 1, 64); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (m *DeviceAttestationPayload) appendJSON(j *jsonWriter) error {
+	j.uint("type", uint64(m.Type))
+	j.bytes("firmware_measurement", m.FirmwareMeasurement)
+	j.text("firmware_version", m.FirmwareVersion)
+	if err := j.enum("device_state", m.DeviceState); err != nil {
+		return err
+	}
+	j.bytes("report_data", m.ReportData)
+	j.text("serial", m.Serial)
 	return nil
 }
 
@@ -6430,7 +6775,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpSign, Name: "Sign", ID: "CMD-CRYPTO-SIGN", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch"},
 		Requirements: []string{"IHSM-CRY-001", "IHSM-CRY-002", "IHSM-CRY-003", "IHSM-CRY-004"},
 		newRequest:   func() Message { return new(SignRequest) },
 		newResponse:  func() Message { return new(SignResponse) },
@@ -6438,7 +6783,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpVerify, Name: "Verify", ID: "CMD-CRYPTO-VERIFY", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch", "SignatureInvalid"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "DigestMismatch", "SignatureInvalid"},
 		Requirements: []string{"IHSM-CRY-005", "IHSM-CRY-006"},
 		newRequest:   func() Message { return new(VerifyRequest) },
 		newResponse:  func() Message { return new(VerifyResponse) },
@@ -6446,7 +6791,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpEncrypt, Name: "Encrypt", ID: "CMD-CRYPTO-ENCRYPT", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength"},
 		Requirements: []string{"IHSM-CRY-007", "IHSM-CRY-008", "IHSM-CRY-009", "IHSM-CRY-010"},
 		newRequest:   func() Message { return new(EncryptRequest) },
 		newResponse:  func() Message { return new(EncryptResponse) },
@@ -6454,7 +6799,7 @@ var commandTable = [...]CommandInfo{
 	{
 		Opcode: OpDecrypt, Name: "Decrypt", ID: "CMD-CRYPTO-DECRYPT", Session: SessionIn,
 		Roles:        []string{"user"},
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength", "DecryptFailed"},
+		Errors:       []string{"UnsupportedAlgorithm", "KeyNotFound", "UsageNotPermitted", "AlgorithmMismatch", "InvalidLength", "DecryptFailed"},
 		Requirements: []string{"IHSM-CRY-007", "IHSM-CRY-008", "IHSM-CRY-009", "IHSM-CRY-010", "IHSM-CRY-011"},
 		newRequest:   func() Message { return new(DecryptRequest) },
 		newResponse:  func() Message { return new(DecryptResponse) },
@@ -6490,7 +6835,7 @@ var commandTable = [...]CommandInfo{
 		Opcode: OpHkdfDerive, Name: "HkdfDerive", ID: "CMD-CRYPTO-HKDF", Session: SessionIn,
 		Roles:        []string{"user"},
 		Feature:      "alg.kdf",
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedAlgorithm", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
 		Requirements: []string{"IHSM-CRY-014"},
 		newRequest:   func() Message { return new(HkdfDeriveRequest) },
 		newResponse:  func() Message { return new(HkdfDeriveResponse) },
@@ -6499,7 +6844,7 @@ var commandTable = [...]CommandInfo{
 		Opcode: OpKbkdfDerive, Name: "KbkdfDerive", ID: "CMD-CRYPTO-KBKDF", Session: SessionIn,
 		Roles:        []string{"user"},
 		Feature:      "alg.kdf",
-		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
+		Errors:       []string{"KeyNotFound", "UsageNotPermitted", "UnsupportedAlgorithm", "UnsupportedKeyKind", "KeyTagExists", "KeyLimitReached"},
 		Requirements: []string{"IHSM-CRY-015"},
 		newRequest:   func() Message { return new(KbkdfDeriveRequest) },
 		newResponse:  func() Message { return new(KbkdfDeriveResponse) },
@@ -6522,6 +6867,18 @@ var commandTable = [...]CommandInfo{
 		newRequest:   func() Message { return new(AttestKeyRequest) },
 		newResponse:  func() Message { return new(AttestKeyResponse) },
 	},
+}
+
+// PayloadByName returns a new, zero payload of the map of types.yaml the
+// spec names name (e.g. "KeyAttestationPayload").
+func PayloadByName(name string) (Payload, bool) {
+	switch name {
+	case "KeyAttestationPayload":
+		return new(KeyAttestationPayload), true
+	case "DeviceAttestationPayload":
+		return new(DeviceAttestationPayload), true
+	}
+	return nil, false
 }
 
 // commandIndex returns the index of opcode in commandTable, or -1.

@@ -12,6 +12,7 @@ import (
 	"crypto/sha512"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -474,6 +475,50 @@ func TestSelfTestFailuresEnterError(t *testing.T) {
 			}
 			if _, err := s.ListKeys(); !errors.Is(err, boundary.ErrDeviceNotOperational) {
 				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// TestZeroizeAllInErrorSurvivesRestart: zeroize-all and tamper in the
+// Error state of a failed power-on self-test, where the vault was never
+// opened, still destroy every record and end in a state that survives a
+// restart with healthy self-tests.
+func TestZeroizeAllInErrorSurvivesRestart(t *testing.T) {
+	for _, tc := range []struct {
+		tamper bool
+		want   boundary.DeviceState
+	}{{false, boundary.StateZeroized}, {true, boundary.StateTampered}} {
+		t.Run(fmt.Sprint(tc.want), func(t *testing.T) {
+			e := newEnv(t, 2)
+			must[[16]byte](t)(establish(t, e.m, part(t, e.m, 0), pin))
+			e.opts.SelfTest.ForceFail = selftest.Names()[0]
+			var err error
+			if e.m, err = boundary.Open(e.store, e.opts); err != nil || e.m.State() != boundary.StateError {
+				t.Fatalf("forced self-test failure: state %v, %v", e.m.State(), err)
+			}
+			if err := e.m.ZeroizeAll(tc.tamper); err != nil || e.m.State() != tc.want {
+				t.Fatalf("zeroize-all in Error: state %v, %v", e.m.State(), err)
+			}
+			e.opts.SelfTest.ForceFail = ""
+			for _, force := range []string{"", selftest.Names()[1]} {
+				e.opts.SelfTest.ForceFail = force
+				m, err := boundary.Open(e.store, e.opts)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if m.State() != tc.want {
+					t.Fatalf("after a restart (forced failure %q): state %v, want %v", force, m.State(), tc.want)
+				}
+				if _, err := m.Partition(0); err == nil {
+					t.Error("a partition of the zeroized state is still there")
+				}
+			}
+			for _, rec := range []string{"partition-0", "partition-1", "identity"} {
+				b, err := e.store.Read(rec)
+				if err == nil && len(b) > 4 {
+					t.Errorf("record %s still holds %d bytes", rec, len(b))
+				}
 			}
 		})
 	}

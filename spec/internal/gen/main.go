@@ -1,7 +1,6 @@
-// Command gen is specgen, the generator of everything in the repository that
-// mirrors the spec: the wire message types, their validation and JSON Schemas
-// (spec/wire), the status codes (spec/rc) and the byte-exact test vectors
-// (spec/vectors).
+// Command gen writes what package specgen generates from the spec: the
+// wire message types, their validation and JSON Schemas (spec/wire), the
+// status codes (spec/rc) and the byte-exact test vectors (spec/vectors).
 //
 // It reads the spec with spec/model and writes its files relative to the
 // spec root:
@@ -10,8 +9,8 @@
 //	go generate ./spec/wire        (from the repository root)
 //
 // Its output is a pure function of the spec files: no clock, no randomness,
-// no map order. A test regenerates everything in memory and fails when a
-// committed file differs.
+// no map order. A test of specgen regenerates everything in memory and fails
+// when a committed file differs.
 package main
 
 import (
@@ -22,6 +21,7 @@ import (
 	"path/filepath"
 
 	"github.com/openihsm/openihsm/spec/model"
+	"github.com/openihsm/openihsm/spec/specgen"
 )
 
 func main() {
@@ -43,7 +43,7 @@ func run(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	files, err := Generate(s)
+	files, err := specgen.Generate(s)
 	if err != nil {
 		return err
 	}
@@ -52,7 +52,7 @@ func run(args []string, stderr io.Writer) error {
 	}
 	// Directories owned wholly by the generator are emptied first, so a
 	// command removed from the spec leaves no schema or vector behind.
-	for _, dir := range ownedDirs {
+	for _, dir := range specgen.OwnedDirs {
 		old, err := filepath.Glob(filepath.Join(*out, dir, "*.json"))
 		if err != nil {
 			return err

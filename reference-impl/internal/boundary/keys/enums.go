@@ -134,6 +134,10 @@ func (k Kind) Permitted() Usage {
 	return u | UsageSessionOnly
 }
 
+// Fits reports whether algorithm a may be used with a key of kind k (spec:
+// types.yaml key_policy; any other is ErrAlgorithmMismatch).
+func (k Kind) Fits(a Algorithm) bool { return fits(k, a) }
+
 // Algorithm is the spec's Algorithm enum.
 type Algorithm uint32
 

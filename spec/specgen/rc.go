@@ -1,4 +1,4 @@
-package main
+package specgen
 
 import (
 	"strconv"
@@ -8,7 +8,12 @@ import (
 
 // genRC writes spec/rc/codes.go: one constant per entry of status.yaml and
 // the lookup functions the hand-written Code methods use.
+//
+// A withdrawn status gets no constant: a device never sends it, and the
+// codec refuses it in a response header like any code the spec does not
+// define.
 func genRC(s *model.Spec) ([]File, error) {
+	s = withoutWithdrawn(s)
 	var p printer
 	p.f("%spackage rc\n\n", header)
 	p.f("// The status codes of the spec, in registry order (spec: status.yaml).\nconst (\n")
@@ -41,4 +46,17 @@ func genRC(s *model.Spec) ([]File, error) {
 		return nil, err
 	}
 	return []File{f}, nil
+}
+
+// withoutWithdrawn returns a shallow copy of s whose registry leaves out the
+// withdrawn statuses.
+func withoutWithdrawn(s *model.Spec) *model.Spec {
+	c := *s
+	c.Status = nil
+	for _, st := range s.Status {
+		if !st.Withdrawn {
+			c.Status = append(c.Status, st)
+		}
+	}
+	return &c
 }

@@ -1,4 +1,4 @@
-package main
+package specgen
 
 import (
 	"fmt"
@@ -121,7 +121,7 @@ func genFlags(p *printer, f model.Flags) {
 }
 
 // reserved are the method names of Message; a field may not take them.
-var reserved = map[string]bool{"Opcode": true, "MessageName": true, "IsResponse": true, "Validate": true}
+var reserved = map[string]bool{"Opcode": true, "MessageName": true, "IsResponse": true, "Validate": true, "MapName": true}
 
 func genWireMessages(s *model.Spec) (File, error) {
 	var p printer
@@ -142,6 +142,11 @@ func genWireMessages(s *model.Spec) (File, error) {
 			}
 		}
 	}
+	for _, m := range s.Types.Maps {
+		if err := genPayload(&p, m); err != nil {
+			return File{}, err
+		}
+	}
 	p.f("// commandTable is the command registry in opcode order; read only.\nvar commandTable = [...]CommandInfo{\n")
 	for _, c := range s.Commands {
 		p.f("\t{\n\t\tOpcode: Op%s, Name: %q, ID: %q, Session: %s,\n", c.Name, c.Name, c.ID, sessionConst(c.Session))
@@ -159,6 +164,11 @@ func genWireMessages(s *model.Spec) (File, error) {
 		p.f("\t\tnewResponse: func() Message { return new(%sResponse) },\n\t},\n", c.Name)
 	}
 	p.f("}\n\n")
+	p.f("// PayloadByName returns a new, zero payload of the map of types.yaml the\n// spec names name (e.g. \"KeyAttestationPayload\").\nfunc PayloadByName(name string) (Payload, bool) {\n\tswitch name {\n")
+	for _, m := range s.Types.Maps {
+		p.f("\tcase %q:\n\t\treturn new(%s), true\n", m.Name, m.Name)
+	}
+	p.f("\t}\n\treturn nil, false\n}\n\n")
 	p.f("// commandIndex returns the index of opcode in commandTable, or -1.\nfunc commandIndex(opcode uint16) int {\n\tswitch opcode {\n")
 	for i, c := range s.Commands {
 		p.f("\tcase Op%s:\n\t\treturn %d\n", c.Name, i)
@@ -270,11 +280,35 @@ func genMessage(p *printer, c model.Command, dir string, fields []model.Field) e
 		p.f("//\n")
 		p.comment("", c.Summary)
 	}
+	if err := genStruct(p, name, fields); err != nil {
+		return fmt.Errorf("command %s: %w", c.Name, err)
+	}
+	p.f("// Opcode returns Op%s.\nfunc (*%s) Opcode() uint16 { return Op%s }\n\n", c.Name, name, c.Name)
+	p.f("// MessageName returns %q.\nfunc (*%s) MessageName() string { return %q }\n\n", name, name, name)
+	p.f("// IsResponse reports %v.\nfunc (*%s) IsResponse() bool { return %v }\n\n", dir == "Response", name, dir == "Response")
+	genBody(p, name, c.ID, fields)
+	return nil
+}
+
+// genPayload writes the type of a map of types.yaml: a Payload, encoded
+// and checked like a message body.
+func genPayload(p *printer, m model.Map) error {
+	p.f("// %s is a map of the spec carried inside a byte string (spec: types.yaml, maps %s).\n//\n", m.Name, m.Name)
+	p.comment("", m.Doc)
+	if err := genStruct(p, m.Name, m.Fields); err != nil {
+		return fmt.Errorf("map %s: %w", m.Name, err)
+	}
+	p.f("// MapName returns %q.\nfunc (*%s) MapName() string { return %q }\n\n", m.Name, m.Name, m.Name)
+	genBody(p, m.Name, "types.yaml "+m.Name, m.Fields)
+	return nil
+}
+
+func genStruct(p *printer, name string, fields []model.Field) error {
 	p.f("type %s struct {\n", name)
 	for i, f := range fields {
 		g := camel(f.Name)
 		if reserved[g] {
-			return fmt.Errorf("command %s: field %s takes the method name %s", c.Name, f.Name, g)
+			return fmt.Errorf("field %s takes the method name %s", f.Name, g)
 		}
 		if i > 0 {
 			p.f("\n")
@@ -285,6 +319,9 @@ func genMessage(p *printer, c model.Command, dir string, fields []model.Field) e
 		}
 		p.f(":\n")
 		p.comment("\t", f.Doc)
+		if f.CoseSign1 != "" {
+			p.f("\t//\n\t// A tagged COSE_Sign1 whose payload is a %s.\n", f.CoseSign1)
+		}
 		tag := fmt.Sprintf("%d,keyasint", f.Key)
 		if f.Optional {
 			tag += ",omitempty"
@@ -292,14 +329,17 @@ func genMessage(p *printer, c model.Command, dir string, fields []model.Field) e
 		p.f("\t%s %s `cbor:%q`\n", g, goType(f), tag)
 	}
 	p.f("}\n\n")
-	p.f("// Opcode returns Op%s.\nfunc (*%s) Opcode() uint16 { return Op%s }\n\n", c.Name, name, c.Name)
-	p.f("// MessageName returns %q.\nfunc (*%s) MessageName() string { return %q }\n\n", name, name, name)
-	p.f("// IsResponse reports %v.\nfunc (*%s) IsResponse() bool { return %v }\n\n", dir == "Response", name, dir == "Response")
+	return nil
+}
+
+// genBody writes the methods a message and a payload share: reset, the
+// CBOR codec, Validate and the JSON form.
+func genBody(p *printer, name, id string, fields []model.Field) {
 	p.f("func (m *%s) reset() { *m = %s{} }\n\n", name, name)
 	genCBOR(p, name, fields)
 
 	// Validate.
-	p.f("// Validate checks m against the spec (%s).\nfunc (m *%s) Validate() error {\n", c.ID, name)
+	p.f("// Validate checks m against the spec (%s).\nfunc (m *%s) Validate() error {\n", id, name)
 	for _, f := range fields {
 		genValidate(p, name, f)
 	}
@@ -311,7 +351,6 @@ func genMessage(p *printer, c model.Command, dir string, fields []model.Field) e
 		genJSON(p, f)
 	}
 	p.f("\treturn nil\n}\n\n")
-	return nil
 }
 
 // describe is the spec type of f for a doc comment.

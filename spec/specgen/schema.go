@@ -1,4 +1,4 @@
-package main
+package specgen
 
 import (
 	"bytes"
@@ -54,8 +54,9 @@ func jsonFile(path string, v any) (File, error) {
 	return File{Path: path, Data: b.Bytes()}, nil
 }
 
-// genSchemas writes one JSON Schema (draft 2020-12) per request, response
-// and header into spec/wire/schema, describing the JSON form of wire.ToJSON.
+// genSchemas writes one JSON Schema (draft 2020-12) per request, response,
+// map of types.yaml and header into spec/wire/schema, describing the JSON
+// form of wire.ToJSON.
 func genSchemas(s *model.Spec) ([]File, error) {
 	var files []File
 	add := func(name, desc string, fields []model.Field, props func(model.Field) any) error {
@@ -98,8 +99,14 @@ func genSchemas(s *model.Spec) ([]File, error) {
 			}
 		}
 	}
+	for _, m := range s.Types.Maps {
+		desc := fmt.Sprintf("JSON form of the map %s, carried inside a byte string (spec: types.yaml, maps).", m.Name)
+		if err := add(m.Name, desc, m.Fields, fieldSchema); err != nil {
+			return nil, err
+		}
+	}
 	var statuses []string
-	for _, st := range s.Status {
+	for _, st := range withoutWithdrawn(s).Status {
 		statuses = append(statuses, st.Name)
 	}
 	header := func(f model.Field) any {
@@ -148,6 +155,10 @@ func schemaOf(s *model.Spec, f model.Field) any {
 	}
 	for _, m := range scalarSchema(s, f, f.Type, size) {
 		o = append(o, m)
+	}
+	if f.CoseSign1 != "" {
+		// The byte string is a COSE_Sign1 whose payload has this schema.
+		o = append(o, member{"x-cose-sign1-payload", schemaBase + f.CoseSign1 + ".json"})
 	}
 	return o
 }

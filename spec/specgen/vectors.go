@@ -1,13 +1,20 @@
-package main
+package specgen
 
 import (
+	"crypto"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/sha512"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"math"
+	"math/big"
+	"strconv"
 	"strings"
 
 	"github.com/fxamacker/cbor/v2"
@@ -21,21 +28,25 @@ import (
 
 // Vector is one entry of a vectors file (see spec/vectors).
 type Vector struct {
-	Name      string   `json:"name"`
-	Command   string   `json:"command"`
-	Opcode    uint16   `json:"opcode"`
-	Direction string   `json:"direction"`
-	FrameHex  string   `json:"frame_hex"`
-	Channel   *Channel `json:"channel,omitempty"`
-	Decoded   any      `json:"decoded,omitempty"`
-	Expect    string   `json:"expect"`
-	Note      string   `json:"note,omitempty"`
+	Name       string   `json:"name"`
+	Command    string   `json:"command"`
+	Opcode     uint16   `json:"opcode"`
+	Direction  string   `json:"direction"`
+	FrameHex   string   `json:"frame_hex"`
+	Channel    *Channel `json:"channel,omitempty"`
+	Decoded    any      `json:"decoded,omitempty"`
+	Payloads   obj      `json:"payloads,omitempty"`
+	COSEKeyHex string   `json:"cose_key_hex,omitempty"`
+	Expect     string   `json:"expect"`
+	Note       string   `json:"note,omitempty"`
 }
 
-// Channel holds the session keys that open a sealed vector.
+// Channel holds the session keys that open a sealed vector and, for a
+// request the channel refuses, the last sequence it accepted before.
 type Channel struct {
-	KC2DHex string `json:"k_c2d_hex"`
-	KD2CHex string `json:"k_d2c_hex"`
+	KC2DHex  string `json:"k_c2d_hex"`
+	KD2CHex  string `json:"k_d2c_hex"`
+	Accepted uint64 `json:"accepted,omitempty"`
 }
 
 // Fixed channel keys of the sealed vectors: bytes 0x40.. and 0x60...
@@ -62,6 +73,16 @@ type vecGen struct {
 	ch  *Channel
 	// reqID numbers the vectors' request ids so each is distinct.
 	reqID uint64
+	// cose signs the COSE_Sign1 fields (ES384, RFC 6979 deterministic
+	// ECDSA, so the output is a function of the spec alone).
+	cose *ecdsa.PrivateKey
+}
+
+// coseKey is the fixed P-384 key that signs the vectors' COSE_Sign1
+// reports: the scalar is SHA-384 of a fixed label.
+func coseKey() (*ecdsa.PrivateKey, error) {
+	d := sha512.Sum384([]byte("OpenIHSM vectors attestation key"))
+	return ecdsa.ParseRawPrivateKey(elliptic.P384(), d[:])
 }
 
 func newGCMKey(k []byte) (cipher.AEAD, error) {
@@ -86,6 +107,9 @@ func genVectors(s *model.Spec) ([]File, error) {
 	if g.d2c, err = newGCMKey(k2); err != nil {
 		return nil, err
 	}
+	if g.cose, err = coseKey(); err != nil {
+		return nil, err
+	}
 	var files []File
 	for _, c := range s.Commands {
 		vs, err := g.command(c)
@@ -103,6 +127,15 @@ func genVectors(s *model.Spec) ([]File, error) {
 		return nil, err
 	}
 	f, err := jsonFile("vectors/data/common.json", vs)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, f)
+	vs, err = g.channelFailures()
+	if err != nil {
+		return nil, err
+	}
+	f, err = jsonFile("vectors/data/channel.json", vs)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +158,7 @@ type frame struct {
 	hdrJSON  obj
 	body     map[uint64]any
 	bodyJSON obj
+	payloads obj // JSON forms of the COSE_Sign1 payloads, by field name
 	sealed   bool
 	response bool
 }
@@ -149,9 +183,20 @@ func (g *vecGen) header(c model.Command, response bool, sessionID, seq uint64, s
 	return h, j
 }
 
-// payload returns the envelope of f, its body sealed if f says so.
+// envKey is the key of the named envelope field (spec: wire.yaml,
+// envelope); check has made sure the three exist.
+func (g *vecGen) envKey(name string) uint64 {
+	if f := model.Lookup(g.s.Wire.Envelope, name); f != nil {
+		return uint64(f.Key)
+	}
+	return 0
+}
+
+// payload returns the envelope of f, its body sealed if f says so. The
+// header and the body are embedded as CBOR maps, the sealed body is a byte
+// string (spec: wire.yaml, envelope).
 func (g *vecGen) payload(f frame) ([]byte, error) {
-	env := map[uint64]any{1: f.hdr}
+	env := map[uint64]any{g.envKey("header"): f.hdr}
 	if f.sealed {
 		aad, err := g.enc.Marshal(f.hdr)
 		if err != nil {
@@ -171,9 +216,9 @@ func (g *vecGen) payload(f frame) ([]byte, error) {
 			binary.BigEndian.PutUint32(nonce[:4], 2)
 		}
 		binary.BigEndian.PutUint64(nonce[4:], f.hdr[5].(uint64))
-		env[3] = aead.Seal(nil, nonce[:], plain, aad)
+		env[g.envKey("sealed")] = aead.Seal(nil, nonce[:], plain, aad)
 	} else {
-		env[2] = f.body
+		env[g.envKey("body")] = f.body
 	}
 	return g.enc.Marshal(env)
 }
@@ -197,6 +242,14 @@ func (g *vecGen) vector(name string, c model.Command, f frame, expect, note stri
 	}
 	if f.sealed {
 		v.Channel = g.ch
+	}
+	if len(f.payloads) > 0 {
+		v.Payloads = f.payloads
+		pub, err := g.cose.PublicKey.Bytes()
+		if err != nil {
+			return Vector{}, err
+		}
+		v.COSEKeyHex = hex.EncodeToString(pub)
 	}
 	return v, nil
 }
@@ -240,7 +293,7 @@ func (g *vecGen) command(c model.Command) ([]Vector, error) {
 	if err != nil {
 		return nil, err
 	}
-	add := func(name string, response bool, st *model.Status, body map[uint64]any, bodyJSON obj, sealedBody bool, note string) error {
+	add := func(name string, response bool, st *model.Status, b built, sealedBody bool, note string) error {
 		s := uint64(0)
 		if sealedBody {
 			s = seq
@@ -251,47 +304,59 @@ func (g *vecGen) command(c model.Command) ([]Vector, error) {
 		if st != nil {
 			expect = st.Name
 		}
-		v, err := g.vector(c.Name+"/"+name, c, frame{hdr: h, hdrJSON: hj, body: body, bodyJSON: bodyJSON, sealed: sealedBody, response: response}, expect, note)
+		v, err := g.vector(c.Name+"/"+name, c, frame{hdr: h, hdrJSON: hj, body: b.m, bodyJSON: b.j, payloads: b.payloads, sealed: sealedBody, response: response}, expect, note)
 		if err != nil {
 			return err
 		}
 		out = append(out, v)
 		return nil
 	}
-	body, bj, err := g.body(c.Request, true)
+	b, err := g.body(c.Request, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := add("request", false, nil, body, bj, sealed, "every field present"); err != nil {
+	if err := add("request", false, nil, b, sealed, "every field present"); err != nil {
 		return nil, err
 	}
 	if hasOptional(c.Request) {
-		body, bj, err := g.body(c.Request, false)
+		b, err := g.body(c.Request, false)
 		if err != nil {
 			return nil, err
 		}
-		if err := add("request-required-only", false, nil, body, bj, sealed, "optional fields absent"); err != nil {
+		if err := add("request-required-only", false, nil, b, sealed, "optional fields absent"); err != nil {
 			return nil, err
 		}
 	}
-	body, bj, err = g.body(c.Response, true)
+	b, err = g.body(c.Response, true)
 	if err != nil {
 		return nil, err
 	}
-	if err := add("response", true, success, body, bj, sealed, "success, every field present"); err != nil {
+	if err := add("response", true, success, b, sealed, "success, every field present"); err != nil {
 		return nil, err
 	}
 	if hasOptional(c.Response) {
-		body, bj, err := g.body(c.Response, false)
+		b, err := g.body(c.Response, false)
 		if err != nil {
 			return nil, err
 		}
-		if err := add("response-required-only", true, success, body, bj, sealed, "success, optional fields absent"); err != nil {
+		if err := add("response-required-only", true, success, b, sealed, "success, optional fields absent"); err != nil {
 			return nil, err
 		}
 	}
+	rows := c.Errors
+	if len(rows) == 0 {
+		// A command without rows of its own fails as every command does:
+		// its vector is the body that does not decode into its request,
+		// refused after the channel opened it.
+		for _, r := range g.s.EffectiveErrors(&c) {
+			if r.Status == "DecodeFailed" && !r.Unaddressed {
+				rows = []model.ErrorRow{r}
+				break
+			}
+		}
+	}
 	seen := map[string]bool{}
-	for _, e := range c.Errors {
+	for _, e := range rows {
 		if seen[e.Status] {
 			continue
 		}
@@ -302,31 +367,49 @@ func (g *vecGen) command(c model.Command) ([]Vector, error) {
 		}
 		// An error from a command authenticated in its session is sealed
 		// like its success (spec: wire.yaml, envelope).
-		if err := add("error-"+e.Status, true, st, map[uint64]any{}, obj{}, sealed, oneLine(e.When)); err != nil {
+		if err := add("error-"+e.Status, true, st, built{m: map[uint64]any{}, j: obj{}}, sealed, oneLine(e.When)); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// common returns an error response for each common error of wire.yaml,
-// answered in plaintext to the first command its session filter admits:
-// these statuses are decided before a session's channel opens the body.
+// common returns an error response for each common error of wire.yaml. A
+// row answered to no particular request carries request_id 0 and opcode 0
+// and names no command (common/unaddressed-<Status>); any other row is
+// answered, in plaintext, to the first command whose effective table
+// holds it (common/error-<Status>): these statuses are decided before a
+// session's channel opens the body, or concern a body the device could not
+// read.
 func (g *vecGen) common() ([]Vector, error) {
 	var out []Vector
 	seen := map[string]bool{}
 	for _, e := range g.s.Wire.CommonErrors {
-		if seen[e.Status] {
+		name := "common/error-" + e.Status
+		if e.Unaddressed {
+			name = "common/unaddressed-" + e.Status
+		}
+		if seen[name] {
 			continue
 		}
-		seen[e.Status] = true
+		seen[name] = true
 		st, err := g.status(e.Status)
 		if err != nil {
 			return nil, err
 		}
+		if e.Unaddressed {
+			h := map[uint64]any{1: g.rev, 2: uint64(0), 3: uint64(0), 6: uint64(st.Code), 7: false}
+			hj := obj{{"revision", g.rev}, {"opcode", 0}, {"request_id", 0}, {"status", st.Name}, {"fips_approved", false}}
+			v, err := g.vector(name, model.Command{}, frame{hdr: h, hdrJSON: hj, body: map[uint64]any{}, bodyJSON: obj{}, response: true}, st.Name, oneLine(e.When))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+			continue
+		}
 		var c *model.Command
 		for i := range g.s.Commands {
-			if len(e.Sessions) == 0 || contains(e.Sessions, g.s.Commands[i].Session) {
+			if g.s.Applies(&e, &g.s.Commands[i]) {
 				c = &g.s.Commands[i]
 				break
 			}
@@ -335,13 +418,94 @@ func (g *vecGen) common() ([]Vector, error) {
 			continue
 		}
 		h, hj := g.header(*c, true, headerSession(*c), 0, st, false)
-		v, err := g.vector("common/error-"+e.Status, *c, frame{hdr: h, hdrJSON: hj, body: map[uint64]any{}, bodyJSON: obj{}, response: true}, st.Name, oneLine(e.When))
+		v, err := g.vector(name, *c, frame{hdr: h, hdrJSON: hj, body: map[uint64]any{}, bodyJSON: obj{}, response: true}, st.Name, oneLine(e.When))
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
 	return out, nil
+}
+
+// channelFailures returns sealed requests the channel of the receiving
+// device refuses, each with the last sequence that channel accepted: a
+// replay, a request that skips ahead, a sealed body with one bit flipped
+// and a header changed after sealing. They are built on the first
+// in-session command.
+func (g *vecGen) channelFailures() ([]Vector, error) {
+	var c *model.Command
+	for i := range g.s.Commands {
+		if sealedRule(g.s.Commands[i]) {
+			c = &g.s.Commands[i]
+			break
+		}
+	}
+	if c == nil {
+		return []Vector{}, nil
+	}
+	b, err := g.body(c.Request, true)
+	if err != nil {
+		return nil, err
+	}
+	var out []Vector
+	add := func(name string, seq, accepted uint64, expect, note string, tamper func(payload []byte) ([]byte, error)) error {
+		h, hj := g.header(*c, false, vecSessionID, seq, nil, false)
+		v, err := g.vector("channel/"+name, *c, frame{hdr: h, hdrJSON: hj, body: b.m, bodyJSON: b.j, sealed: true}, expect, note)
+		if err != nil {
+			return err
+		}
+		if tamper != nil {
+			p, err := hex.DecodeString(v.FrameHex)
+			if err != nil {
+				return err
+			}
+			if p, err = tamper(p); err != nil {
+				return err
+			}
+			v.FrameHex = hex.EncodeToString(p)
+		}
+		ch := *g.ch
+		ch.Accepted = accepted
+		v.Channel = &ch
+		out = append(out, v)
+		return nil
+	}
+	steps := []error{
+		add("replayed", 1, 1, "ChannelSequenceError", "sequence 1 again after the channel accepted 1: a replay, refused without advancing the sequence", nil),
+		add("reordered", 3, 1, "ChannelSequenceError", "sequence 3 after the channel accepted 1: a request skipped, refused without advancing the sequence", nil),
+		add("tampered", 2, 1, "ChannelAuthFailed", "the next sequence, with the last byte of the sealed body (its GCM tag) flipped", func(p []byte) ([]byte, error) {
+			p[len(p)-1] ^= 0x01
+			return p, nil
+		}),
+		add("header-changed", 2, 1, "ChannelAuthFailed", "the next sequence, sealed with request_id 1 less than the header now says: the header is the seal's additional data", func(p []byte) ([]byte, error) {
+			// The seal is over the header with the vector's request id;
+			// rewrite the id in the header after sealing.
+			id := uint64(0x1000 + g.reqID)
+			return replaceUint(p, 3, id, id+1)
+		}),
+	}
+	for _, err := range steps {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// replaceUint rewrites, in a frame, the header entry key: old (encoded as a
+// two-byte unsigned integer) to new, keeping the length.
+func replaceUint(p []byte, key, old, new uint64) ([]byte, error) {
+	if old > 0xffff || new > 0xffff || old < 0x100 || new < 0x100 {
+		return nil, fmt.Errorf("request id %d does not take two bytes", old)
+	}
+	want := []byte{byte(key), 0x19, byte(old >> 8), byte(old)}
+	for i := 0; i+len(want) <= len(p); i++ {
+		if string(p[i:i+len(want)]) == string(want) {
+			p[i+2], p[i+3] = byte(new>>8), byte(new)
+			return p, nil
+		}
+	}
+	return nil, fmt.Errorf("header entry %d: %d not found", key, old)
 }
 
 func contains(ss []string, s string) bool {
@@ -362,12 +526,21 @@ func hasOptional(fs []model.Field) bool {
 	return false
 }
 
+// built is a generated map: generic CBOR, its JSON form, and the JSON
+// forms of the payloads of its COSE_Sign1 fields.
+type built struct {
+	m        map[uint64]any
+	j        obj
+	payloads obj
+}
+
 // body returns a deterministic value for every field of fs (optional ones
-// only if all is set), as generic CBOR and as its JSON form. Values sit at
-// the low end of each field's bounds and follow fixed byte patterns.
-func (g *vecGen) body(fs []model.Field, all bool) (map[uint64]any, obj, error) {
-	m := map[uint64]any{}
-	j := obj{}
+// only if all is set), as generic CBOR and as its JSON form. A field's
+// example is its value; otherwise values sit at the low end of the field's
+// bounds and follow fixed byte patterns. A COSE_Sign1 field holds a real
+// report over its payload map, signed with the vectors' fixed key.
+func (g *vecGen) body(fs []model.Field, all bool) (built, error) {
+	b := built{m: map[uint64]any{}, j: obj{}}
 	for _, f := range fs {
 		if f.Optional && !all {
 			continue
@@ -381,23 +554,87 @@ func (g *vecGen) body(fs []model.Field, all bool) (map[uint64]any, obj, error) {
 			for i := uint64(0); i < n; i++ {
 				v, jv, err := g.scalar(f, f.Items, f.ItemSize, f.Range, i)
 				if err != nil {
-					return nil, nil, err
+					return built{}, err
 				}
 				items, jitems = append(items, v), append(jitems, jv)
 			}
-			m[uint64(f.Key)], j = items, append(j, member{f.Name, jitems})
+			b.m[uint64(f.Key)], b.j = items, append(b.j, member{f.Name, jitems})
+			continue
+		}
+		if f.CoseSign1 != "" {
+			report, payload, err := g.coseSign1(f.CoseSign1)
+			if err != nil {
+				return built{}, fmt.Errorf("field %s: %w", f.Name, err)
+			}
+			b.m[uint64(f.Key)] = report
+			b.j = append(b.j, member{f.Name, base64.StdEncoding.EncodeToString(report)})
+			b.payloads = append(b.payloads, member{f.Name, payload})
 			continue
 		}
 		v, jv, err := g.scalar(f, f.Type, f.Size, f.Range, 0)
 		if err != nil {
-			return nil, nil, err
+			return built{}, err
 		}
-		m[uint64(f.Key)], j = v, append(j, member{f.Name, jv})
+		b.m[uint64(f.Key)], b.j = v, append(b.j, member{f.Name, jv})
 	}
-	return m, j, nil
+	return b, nil
+}
+
+// coseSign1 returns a tagged COSE_Sign1 (RFC 9052 §4.2) over the payload
+// map of types.yaml named name, and the payload's JSON form: protected
+// header {1 (alg): -35 (ES384), 3 (content type): "application/cbor"},
+// empty unprotected header, the signature r || s of ECDSA P-384 with
+// SHA-384 over the Sig_structure ["Signature1", protected, h”, payload].
+func (g *vecGen) coseSign1(name string) ([]byte, obj, error) {
+	var m *model.Map
+	for i := range g.s.Types.Maps {
+		if g.s.Types.Maps[i].Name == name {
+			m = &g.s.Types.Maps[i]
+		}
+	}
+	if m == nil {
+		return nil, nil, fmt.Errorf("no map %s", name)
+	}
+	b, err := g.body(m.Fields, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	payload, err := g.enc.Marshal(b.m)
+	if err != nil {
+		return nil, nil, err
+	}
+	protected, err := g.enc.Marshal(map[int]any{1: -35, 3: "application/cbor"})
+	if err != nil {
+		return nil, nil, err
+	}
+	tbs, err := g.enc.Marshal([]any{"Signature1", protected, []byte{}, payload})
+	if err != nil {
+		return nil, nil, err
+	}
+	digest := sha512.Sum384(tbs)
+	// A nil random source makes ECDSA deterministic (RFC 6979).
+	der, err := g.cose.Sign(nil, digest[:], crypto.SHA384)
+	if err != nil {
+		return nil, nil, err
+	}
+	var sig struct{ R, S *big.Int }
+	if _, err := asn1.Unmarshal(der, &sig); err != nil {
+		return nil, nil, err
+	}
+	rs := make([]byte, 96)
+	sig.R.FillBytes(rs[:48])
+	sig.S.FillBytes(rs[48:])
+	report, err := g.enc.Marshal(cbor.Tag{Number: 18, Content: []any{protected, map[int]any{}, payload, rs}})
+	if err != nil {
+		return nil, nil, err
+	}
+	return report, b.j, nil
 }
 
 func (g *vecGen) scalar(f model.Field, t string, size, rng *model.Range, i uint64) (any, any, error) {
+	if f.Example != "" && f.Type != model.TypeList {
+		return g.example(f)
+	}
 	seed := uint64(f.Key)*16 + i
 	switch t {
 	case model.TypeU8, model.TypeU16, model.TypeU32, model.TypeU64:
@@ -458,6 +695,58 @@ func (g *vecGen) scalar(f model.Field, t string, size, rng *model.Range, i uint6
 	return nil, nil, fmt.Errorf("field %s: unsupported type %s", f.Name, t)
 }
 
+// example returns the field's example value (the spec lint has checked
+// that it fits the field).
+func (g *vecGen) example(f model.Field) (any, any, error) {
+	bad := func(err error) (any, any, error) {
+		return nil, nil, fmt.Errorf("field %s: example %q: %v", f.Name, f.Example, err)
+	}
+	switch f.Type {
+	case model.TypeBytes:
+		b, err := hex.DecodeString(f.Example)
+		if err != nil {
+			return bad(err)
+		}
+		return b, base64.StdEncoding.EncodeToString(b), nil
+	case model.TypeText:
+		return f.Example, f.Example, nil
+	case model.TypeU8, model.TypeU16, model.TypeU32, model.TypeU64:
+		v, err := strconv.ParseUint(f.Example, 10, 64)
+		if err != nil {
+			return bad(err)
+		}
+		return v, v, nil
+	case model.TypeBool:
+		return f.Example == "true", f.Example == "true", nil
+	case model.TypeEnum:
+		for _, e := range g.s.Types.Enums {
+			for _, v := range e.Values {
+				if e.Name == f.Enum && v.Name == f.Example {
+					return uint64(v.Value), v.Name, nil
+				}
+			}
+		}
+	case model.TypeFlags:
+		for _, fl := range g.s.Types.Flags {
+			if fl.Name != f.Flags {
+				continue
+			}
+			var v uint64
+			var names []string
+			for _, b := range fl.Bits { // lowest bit first, as the JSON form lists them
+				for _, n := range strings.Split(f.Example, "|") {
+					if n == b.Name {
+						v |= 1 << b.Bit
+						names = append(names, b.Name)
+					}
+				}
+			}
+			return v, names, nil
+		}
+	}
+	return bad(fmt.Errorf("not a value of the field"))
+}
+
 // malformed returns requests the codec must refuse, each with the status
 // the device answers. They are built on the first command without a
 // session whose request has a required byte string with a size bound, so
@@ -483,10 +772,11 @@ func (g *vecGen) malformed() ([]Vector, error) {
 	if c == nil {
 		return []Vector{}, nil
 	}
-	body, _, err := g.body(c.Request, false)
+	bb, err := g.body(c.Request, false)
 	if err != nil {
 		return nil, err
 	}
+	body := bb.m
 	h, _ := g.header(*c, false, 0, 0, nil, false)
 	hdr, err := g.enc.Marshal(h)
 	if err != nil {
