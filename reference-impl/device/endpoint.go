@@ -36,6 +36,8 @@ func (e Endpoint) Index() int { return e.index }
 // Handle may be called concurrently. Requests of one session must be
 // handed to it in sequence order, since the channel accepts only the next
 // sequence number; package server does this for pipelined connections.
+// Handle neither keeps nor changes frame, and the response is a new slice
+// that belongs to the caller.
 func (e Endpoint) Handle(ctx context.Context, frame []byte) (out []byte) {
 	c := call{ctx: ctx, d: e.d}
 	c.rh.Revision = wire.Revision
