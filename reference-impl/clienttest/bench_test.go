@@ -14,10 +14,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -29,6 +31,7 @@ import (
 var (
 	benchRounds = flag.Int("rounds", 3, "BenchmarkOps: interleaved rounds of every operation and path; the table shows medians")
 	benchRun    = flag.Duration("optime", time.Second, "BenchmarkOps: measured time of one operation on one path in one round")
+	benchOnly   = flag.String("only", "", "BenchmarkOps: run only the operation/path pairs this regular expression matches (for profiling)")
 )
 
 // benchOp is one operation measured on every path.
@@ -129,16 +132,23 @@ type benchPath struct {
 // sample is what one timed run of one path gave.
 type sample struct {
 	ops float64
+	// cpu is the process's CPU time (user and system) per call, client,
+	// server and garbage collector included: unlike ops/s, it barely moves
+	// when other programs take cores from the benchmark.
+	cpu time.Duration
 	lat []time.Duration
 }
 
 // timed runs the workers for warm-up plus d and returns the throughput
-// and the per-call latencies of the measured part.
+// and the per-call latencies of the measured part, and the CPU time per
+// call of the whole run.
 func timed(tb testing.TB, ops []func() error, d time.Duration) sample {
 	const warmup = 200 * time.Millisecond
+	cpu0 := processCPU()
 	start := time.Now()
 	from, until := start.Add(warmup), start.Add(warmup+d)
 	lat := make([][]time.Duration, len(ops))
+	calls := make([]int, len(ops))
 	var wg sync.WaitGroup
 	var once sync.Once
 	var firstErr error
@@ -147,6 +157,7 @@ func timed(tb testing.TB, ops []func() error, d time.Duration) sample {
 		go func() {
 			defer wg.Done()
 			l := make([]time.Duration, 0, 4096)
+			n := 0
 			for {
 				t0 := time.Now()
 				if t0.After(until) {
@@ -156,39 +167,57 @@ func timed(tb testing.TB, ops []func() error, d time.Duration) sample {
 					once.Do(func() { firstErr = err })
 					return
 				}
+				n++
 				if t0.After(from) {
 					l = append(l, time.Since(t0))
 				}
 			}
-			lat[w] = l
+			lat[w], calls[w] = l, n
 		}()
 	}
 	wg.Wait()
+	cpu := processCPU() - cpu0
 	if firstErr != nil {
 		tb.Fatal(firstErr)
 	}
 	all := slices.Concat(lat...)
-	return sample{ops: float64(len(all)) / d.Seconds(), lat: all}
+	n := 0
+	for _, c := range calls {
+		n += c
+	}
+	return sample{ops: float64(len(all)) / d.Seconds(), cpu: cpu / time.Duration(max(n, 1)), lat: all}
+}
+
+// processCPU is the CPU time the process has used, user and system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // result is the summary of one operation on one path over all rounds.
 type result struct {
 	op, path, base string
 	ops            float64 // median over the rounds
+	cpu            time.Duration
 	p50, p99       time.Duration
 	ratio          float64 // ops / ops of base, 0 when there is none
 }
 
 func summarise(op string, p benchPath, ss []sample) result {
 	var opss []float64
-	var lat []time.Duration
+	var cpus, lat []time.Duration
 	for _, s := range ss {
 		opss = append(opss, s.ops)
+		cpus = append(cpus, s.cpu)
 		lat = append(lat, s.lat...)
 	}
 	slices.Sort(opss)
+	slices.Sort(cpus)
 	slices.Sort(lat)
-	r := result{op: op, path: p.name, base: p.base, ops: opss[len(opss)/2]}
+	r := result{op: op, path: p.name, base: p.base, ops: opss[len(opss)/2], cpu: cpus[len(cpus)/2]}
 	if len(lat) > 0 {
 		r.p50, r.p99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	}
@@ -263,10 +292,17 @@ func BenchmarkOps(b *testing.B) {
 		plan = append(plan, opPaths{op, paths})
 	}
 
+	only, err := regexp.Compile(*benchOnly)
+	if err != nil {
+		b.Fatal(err)
+	}
 	samples := map[string][]sample{}
 	for range max(*benchRounds, 1) {
 		for _, p := range plan {
 			for _, path := range p.paths {
+				if !only.MatchString(p.op.name + "/" + path.name) {
+					continue
+				}
 				runtime.GC()
 				k := p.op.name + "/" + path.name
 				samples[k] = append(samples[k], timed(b, path.workers, *benchRun))
@@ -277,7 +313,11 @@ func BenchmarkOps(b *testing.B) {
 	for _, p := range plan {
 		byPath := map[string]float64{}
 		for _, path := range p.paths {
-			r := summarise(p.op.name, path, samples[p.op.name+"/"+path.name])
+			ss := samples[p.op.name+"/"+path.name]
+			if len(ss) == 0 {
+				continue
+			}
+			r := summarise(p.op.name, path, ss)
 			byPath[r.path] = r.ops
 			if base, ok := byPath[r.base]; ok && base > 0 {
 				r.ratio = r.ops / base
@@ -295,7 +335,8 @@ func BenchmarkOps(b *testing.B) {
 func printTable(w io.Writer, rs []result, rounds int, d time.Duration, load0, load1 string) {
 	fmt.Fprintf(w, "\nGOMAXPROCS=%d, %d rounds of %v per operation and path; load average before %s, after %s\n",
 		runtime.GOMAXPROCS(0), rounds, d, load0, load1)
-	fmt.Fprintf(w, "%-22s %-24s %10s %10s %10s %14s\n", "operation", "path", "ops/s", "p50 µs", "p99 µs", "of raw")
+	fmt.Fprintln(w, "of raw: ops/s over the raw path of the same parallelism; CPU µs/op: the process's CPU time per call (client, server, GC)")
+	fmt.Fprintf(w, "%-22s %-24s %10s %10s %10s %14s %12s\n", "operation", "path", "ops/s", "p50 µs", "p99 µs", "of raw", "CPU µs/op")
 	last := ""
 	for _, r := range rs {
 		op := r.op
@@ -307,8 +348,8 @@ func printTable(w io.Writer, rs []result, rounds int, d time.Duration, load0, lo
 		if r.ratio != 0 {
 			ratio = fmt.Sprintf("%.0f%% %s", 100*r.ratio, r.base)
 		}
-		fmt.Fprintf(w, "%-22s %-24s %10.0f %10.1f %10.1f %14s\n", op, r.path, r.ops,
-			float64(r.p50.Nanoseconds())/1e3, float64(r.p99.Nanoseconds())/1e3, ratio)
+		fmt.Fprintf(w, "%-22s %-24s %10.0f %10.1f %10.1f %14s %12.1f\n", op, r.path, r.ops,
+			float64(r.p50.Nanoseconds())/1e3, float64(r.p99.Nanoseconds())/1e3, ratio, float64(r.cpu.Nanoseconds())/1e3)
 	}
 }
 
