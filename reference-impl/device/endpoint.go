@@ -47,13 +47,12 @@ func (e Endpoint) Handle(ctx context.Context, frame []byte) (out []byte) {
 			// the device failed (tests prove this path is not needed).
 			out = c.plainError(rc.InternalError)
 		}
+		c.release()
 	}()
 	if e.d == nil {
 		return c.plainError(rc.InternalError)
 	}
-	out = c.dispatch(e.index, frame)
-	c.release()
-	return out
+	return c.dispatch(e.index, frame)
 }
 
 // call is one request in flight through the dispatcher.

@@ -52,6 +52,11 @@ type conn struct {
 	queued, spare []byte
 	writing       bool
 	werr          error
+	// drained wakes responses waiting for room in queued, which holds at
+	// most maxQueuedWrite bytes while a write is in progress: a client
+	// that does not read its answers stops the workers, and then the read
+	// loop, instead of growing the queue.
+	drained *sync.Cond
 
 	qmu    sync.Mutex
 	queues map[uint32]*queue
@@ -78,9 +83,14 @@ type queue struct {
 // bursts.
 const maxKeptWriteBuffer = 64 << 10
 
+// maxQueuedWrite bounds the responses waiting for a write in progress.
+const maxQueuedWrite = 256 << 10
+
 func newConn(ep device.Endpoint, c net.Conn, maxFrame, maxInFlight int) *conn {
-	return &conn{ep: ep, c: c, maxFrame: maxFrame, sem: make(chan struct{}, maxInFlight),
+	cn := &conn{ep: ep, c: c, maxFrame: maxFrame, sem: make(chan struct{}, maxInFlight),
 		idle: make(chan work), quit: make(chan struct{}), queues: map[uint32]*queue{}}
+	cn.drained = sync.NewCond(&cn.wmu)
+	return cn
 }
 
 // serve runs the read loop until the client closes the connection, the
@@ -216,6 +226,9 @@ func (cn *conn) drain(ctx context.Context, sid uint32, q *queue) {
 // otherwise with the writer's next write.
 func (cn *conn) write(payload []byte) {
 	cn.wmu.Lock()
+	for cn.writing && cn.werr == nil && len(cn.queued) >= maxQueuedWrite {
+		cn.drained.Wait()
+	}
 	if cn.werr != nil {
 		cn.wmu.Unlock()
 		return
@@ -229,6 +242,7 @@ func (cn *conn) write(payload []byte) {
 	for len(cn.queued) > 0 && cn.werr == nil {
 		buf := cn.queued
 		cn.queued = cn.spare[:0]
+		cn.drained.Broadcast()
 		cn.wmu.Unlock()
 		_, err := cn.c.Write(buf)
 		cn.wmu.Lock()
@@ -242,6 +256,7 @@ func (cn *conn) write(payload []byte) {
 			// The client will not get its answers; stop reading its
 			// requests.
 			cn.c.SetReadDeadline(time.Now())
+			cn.drained.Broadcast()
 		}
 	}
 	cn.writing = false
