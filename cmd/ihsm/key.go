@@ -29,7 +29,9 @@ closes it when it ends. Keys stay on the device while it runs and are named
 by --key HANDLE; a key survives a device restart only as its masked blob
 (--masked-out FILE when it is made), which --masked FILE re-imports for one
 command (the re-imported copy is deleted again when the command ends; a
-tagged key that is still loaded is used as it is).
+tagged key that is still loaded is used as it is). A command that meets a
+migration of the device (SessionNeedsRenegotiation) reopens its session
+with the same PIN and runs once more.
 
   gen     --kind ecc-p256 [--usage sign,verify] [--tag N] [--label S] [--masked-out F] [--pub-out F]
   list
