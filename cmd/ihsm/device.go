@@ -11,10 +11,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/openihsm/openihsm/spec/client"
+	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/transport"
 	"github.com/openihsm/openihsm/spec/wire"
 )
@@ -110,13 +110,9 @@ func (c *hsmConn) dial() (context.Context, *client.Client, func(), error) {
 // line, where other users could read it in the process list.
 func (c *hsmConn) pin() ([]byte, error) {
 	if c.pinFile != "" {
-		b, err := os.ReadFile(c.pinFile)
+		b, err := readPINFile(c.pinFile)
 		if err != nil {
 			return nil, fmt.Errorf("--pin-file: %w", err)
-		}
-		b = []byte(strings.TrimRight(string(b), "\r\n"))
-		if len(b) == 0 {
-			return nil, errors.New("--pin-file: file is empty")
 		}
 		return b, nil
 	}
@@ -126,24 +122,61 @@ func (c *hsmConn) pin() ([]byte, error) {
 	return nil, errors.New("no PIN: use --pin-file FILE or set IHSM_PIN")
 }
 
+// devSession is the one session of a CLI command, with the PIN that
+// opened it, kept until the command ends so the session can be reopened.
+type devSession struct {
+	*client.Session
+	pin []byte
+}
+
 // session dials, opens a session with the PIN and returns it with a
-// function that closes the session and the connection.
-func (c *hsmConn) session() (context.Context, *client.Session, func(), error) {
+// function that closes the session and the connection and clears the PIN.
+func (c *hsmConn) session() (context.Context, *devSession, func(), error) {
 	pin, err := c.pin()
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	defer clear(pin)
 	ctx, cl, done, err := c.dial()
 	if err != nil {
+		clear(pin)
 		return nil, nil, nil, err
 	}
 	s, err := cl.OpenSession(ctx, pin)
 	if err != nil {
+		clear(pin)
 		done()
 		return nil, nil, nil, err
 	}
-	return ctx, s, func() { s.Close(ctx); done() }, nil
+	return ctx, &devSession{Session: s, pin: pin}, func() { s.Close(ctx); done(); clear(pin) }, nil
+}
+
+// do runs one command of the session. A command process holds its session
+// for a moment only, so the one event that can overtake it is a migration
+// of the device: every command then answers SessionNeedsRenegotiation,
+// having run nothing (the session rule comes before the handler). do then
+// reopens the session with the same PIN (ReopenSession: same id, new
+// channel keys) and runs the command once more, which is what a user of
+// the CLI would otherwise do by hand.
+func (s *devSession) do(ctx context.Context, f func() error) error {
+	err := f()
+	if !errors.Is(err, rc.SessionNeedsRenegotiation) {
+		return err
+	}
+	if rerr := s.Reopen(ctx, s.pin); rerr != nil {
+		return fmt.Errorf("%w; reopening the session: %w", err, rerr)
+	}
+	return f()
+}
+
+// call runs a request-response command of s through do.
+func call[Req, Resp any](ctx context.Context, s *devSession, cmd func(context.Context, *Req) (*Resp, error), req *Req) (*Resp, error) {
+	var resp *Resp
+	err := s.do(ctx, func() error {
+		var err error
+		resp, err = cmd(ctx, req)
+		return err
+	})
+	return resp, err
 }
 
 func readCertPEM(path string) (*x509.Certificate, error) {

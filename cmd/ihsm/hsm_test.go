@@ -23,6 +23,14 @@ import (
 // returns the target of partition 0.
 func serveHSM(t *testing.T) string {
 	t.Helper()
+	target, _ := serveHSMDevice(t)
+	return target
+}
+
+// serveHSMDevice is serveHSM that also returns the device, for tests that
+// act on it as its platform would (a migration).
+func serveHSMDevice(t *testing.T) (string, *device.Device) {
+	t.Helper()
 	dev, err := device.New(device.Config{
 		FirmwareVersion:     "cli-test",
 		FirmwareMeasurement: sha512.Sum384([]byte("cli test firmware")),
@@ -52,7 +60,7 @@ func serveHSM(t *testing.T) string {
 		dev.Close()
 		os.RemoveAll(dir)
 	})
-	return "unix://" + filepath.Join(dir, "s", "partition-0.sock")
+	return "unix://" + filepath.Join(dir, "s", "partition-0.sock"), dev
 }
 
 // TestHSMCommands drives a device through the CLI alone, as a user would:

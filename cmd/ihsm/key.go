@@ -29,7 +29,9 @@ closes it when it ends. Keys stay on the device while it runs and are named
 by --key HANDLE; a key survives a device restart only as its masked blob
 (--masked-out FILE when it is made), which --masked FILE re-imports for one
 command (the re-imported copy is deleted again when the command ends; a
-tagged key that is still loaded is used as it is).
+tagged key that is still loaded is used as it is). A command that meets a
+migration of the device (SessionNeedsRenegotiation) reopens its session
+with the same PIN and runs once more.
 
   gen     --kind ecc-p256 [--usage sign,verify] [--tag N] [--label S] [--masked-out F] [--pub-out F]
   list
@@ -42,6 +44,21 @@ tagged key that is still loaded is used as it is).
   wrap    --in KEY.pem|--raw F --out WRAPPED
   unwrap  --in WRAPPED --kind K [--usage U] [--tag N] [--masked-out F] [--pub-out F]
   attest  --key HANDLE|--masked F [--report-data HEX] --out REPORT
+  hmac    --key HANDLE|--masked F --in F --out MAC
+
+  encapsulate --key HANDLE|--masked F --out CIPHERTEXT [derived-key flags]
+  decapsulate --key HANDLE|--masked F --in CIPHERTEXT [derived-key flags]
+  ecdh        --key HANDLE|--masked F --peer PUB [derived-key flags]
+  hkdf        --key HANDLE|--masked F --hash sha256 --target-kind aes-256 [--salt HEX] [--info HEX] [derived-key flags]
+  kbkdf       --key HANDLE|--masked F --hash sha256 --target-kind aes-256 [--kdf-label HEX] [--context HEX] [derived-key flags]
+  derived-key flags: [--usage U] [--tag N] [--label S] [--masked-out F]
+
+A shared secret (ML-KEM-768 encapsulate and decapsulate, ECDH) and a
+derived key stay in the device: the command prints the new key's handle and
+writes its masked blob with --masked-out; only the ML-KEM ciphertext leaves.
+A shared secret is usable only for derivation (hkdf, kbkdf). --peer is the
+peer's EC public key as PEM, DER SubjectPublicKeyInfo or an uncompressed
+SEC 1 point. The MAC of 'hmac' is written as the device returns it.
 
 ECDSA and RSA algorithms sign the hash of --in (the CLI hashes it with the
 algorithm's hash); Ed25519 and ML-DSA-65 sign --in itself. Signatures are
@@ -97,6 +114,34 @@ func runKey(args []string, stdout, stderr io.Writer) error {
 		k.refFlags(true)
 		fs.StringVar(&k.reportData, "report-data", "", "hex report_data to bind into the report (at most 64 bytes)")
 		fs.StringVar(&k.out, "out", "", "output file for the COSE_Sign1 report")
+	case "hmac":
+		k.refFlags(true)
+		fs.StringVar(&k.in, "in", "", "message file")
+		fs.StringVar(&k.out, "out", "", "output file for the MAC (- for stdout)")
+	case "encapsulate":
+		k.refFlags(true)
+		fs.StringVar(&k.out, "out", "", "output file for the ML-KEM-768 ciphertext")
+		k.derivedFlags()
+	case "decapsulate":
+		k.refFlags(true)
+		fs.StringVar(&k.in, "in", "", "ML-KEM-768 ciphertext file")
+		k.derivedFlags()
+	case "ecdh":
+		k.refFlags(true)
+		fs.StringVar(&k.peer, "peer", "", "the peer's EC public key: PEM, DER SubjectPublicKeyInfo or SEC 1 uncompressed point")
+		k.derivedFlags()
+	case "hkdf", "kbkdf":
+		k.refFlags(true)
+		fs.StringVar(&k.hash, "hash", "", "hash: sha256, sha384 or sha512")
+		fs.StringVar(&k.targetKind, "target-kind", "", "kind of the derived key: an AES or HMAC kind (aes-256, hmac-sha256, ...)")
+		if sub == "hkdf" {
+			fs.StringVar(&k.salt, "salt", "", "HKDF salt, hex")
+			fs.StringVar(&k.info, "info", "", "HKDF info, hex")
+		} else {
+			fs.StringVar(&k.kdfLabel, "kdf-label", "", "KBKDF Label, hex")
+			fs.StringVar(&k.context, "context", "", "KBKDF Context, hex")
+		}
+		k.derivedFlags()
 	default:
 		fmt.Fprintf(stderr, "ihsm key: unknown subcommand %q\n\n%s", sub, keyUsageText)
 		return exitError{2}
@@ -122,6 +167,11 @@ type keyCmd struct {
 	alg, in, out, sig, aad, raw   string
 	maskedOut, pubOut, reportData string
 	pem                           bool
+
+	peer, hash, targetKind        string
+	salt, info, kdfLabel, context string
+	// algv is --alg, parsed before the PIN is asked for.
+	algv wire.Algorithm
 }
 
 func (k *keyCmd) usageFlags() {
@@ -130,6 +180,14 @@ func (k *keyCmd) usageFlags() {
 	k.fs.StringVar(&k.label, "label", "", "label (at most 64 bytes)")
 	k.fs.StringVar(&k.maskedOut, "masked-out", "", "write the masked key blob here")
 	k.fs.StringVar(&k.pubOut, "pub-out", "", "write the public key here as PEM")
+}
+
+// derivedFlags are the attributes of a key a derivation or KEM makes.
+func (k *keyCmd) derivedFlags() {
+	k.fs.StringVar(&k.usage, "usage", "", "comma-separated usage of the new key (default: derive for a shared secret, by kind otherwise)")
+	k.fs.StringVar(&k.tag, "tag", "", "tag (1..65535) to find the new key by with OpenKey")
+	k.fs.StringVar(&k.label, "label", "", "label of the new key (at most 64 bytes)")
+	k.fs.StringVar(&k.maskedOut, "masked-out", "", "write the new key's masked blob here")
 }
 
 func (k *keyCmd) refFlags(masked bool) {
@@ -174,10 +232,36 @@ func (k *keyCmd) run() error {
 		if (k.in == "") == (k.raw == "") {
 			return hsmUsage(k.fs, "give exactly one of --in and --raw")
 		}
-	case "attest":
+	case "attest", "encapsulate":
 		if err := k.need("out"); err != nil {
 			return err
 		}
+	case "hmac":
+		if err := k.need("in", "out"); err != nil {
+			return err
+		}
+	case "decapsulate":
+		if err := k.need("in"); err != nil {
+			return err
+		}
+	case "ecdh":
+		if err := k.need("peer"); err != nil {
+			return err
+		}
+	case "hkdf", "kbkdf":
+		if err := k.need("hash", "target-kind"); err != nil {
+			return err
+		}
+	}
+	if k.alg != "" {
+		alg, err := parseAlg(k.alg)
+		if err != nil {
+			return hsmUsage(k.fs, "%v", err)
+		}
+		if strings.HasPrefix(alg.String(), "Hmac") {
+			return hsmUsage(k.fs, "--alg %s: an HMAC is not a signature or a cipher; compute it with 'ihsm key hmac --key HANDLE --in F --out MAC'", alg)
+		}
+		k.algv = alg
 	}
 	if k.fs.Lookup("key") != nil && k.sub != "list" {
 		if k.masked == "" && k.key == "" && k.fs.Lookup("masked") == nil {
@@ -212,7 +296,7 @@ func (k *keyCmd) run() error {
 	defer release()
 	switch k.sub {
 	case "delete":
-		if _, err := s.DeleteKey(ctx, &wire.DeleteKeyRequest{KeyHandle: handle}); err != nil {
+		if _, err := call(ctx, s, s.DeleteKey, &wire.DeleteKeyRequest{KeyHandle: handle}); err != nil {
 			return err
 		}
 		fmt.Fprintf(k.stdout, "deleted key 0x%08x\n", handle)
@@ -229,13 +313,17 @@ func (k *keyCmd) run() error {
 		return k.decrypt(ctx, s, handle)
 	case "attest":
 		return k.attest(ctx, s, handle)
+	case "hmac":
+		return k.hmac(ctx, s, handle)
+	case "encapsulate", "decapsulate", "ecdh", "hkdf", "kbkdf":
+		return k.derive(ctx, s, handle)
 	}
 	return nil
 }
 
 // resolve returns the handle named by --key, or re-imports --masked and
 // returns a function that deletes the re-imported copy again.
-func (k *keyCmd) resolve(ctx context.Context, s *client.Session) (uint32, func(), error) {
+func (k *keyCmd) resolve(ctx context.Context, s *devSession) (uint32, func(), error) {
 	if k.key != "" {
 		h, err := strconv.ParseUint(k.key, 0, 32)
 		if err != nil {
@@ -247,14 +335,14 @@ func (k *keyCmd) resolve(ctx context.Context, s *client.Session) (uint32, func()
 	if err != nil {
 		return 0, nil, err
 	}
-	r, err := s.UnmaskKey(ctx, &wire.UnmaskKeyRequest{MaskedKey: blob})
+	r, err := call(ctx, s, s.UnmaskKey, &wire.UnmaskKeyRequest{MaskedKey: blob})
 	if errors.Is(err, rc.KeyTagExists) {
 		return k.loadedTagged(ctx, s, blob)
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	return r.KeyHandle, func() { s.DeleteKey(ctx, &wire.DeleteKeyRequest{KeyHandle: r.KeyHandle}) }, nil
+	return r.KeyHandle, func() { call(ctx, s, s.DeleteKey, &wire.DeleteKeyRequest{KeyHandle: r.KeyHandle}) }, nil
 }
 
 // loadedTagged handles a masked blob of a tagged key that is still loaded
@@ -262,14 +350,14 @@ func (k *keyCmd) resolve(ctx context.Context, s *client.Session) (uint32, func()
 // with the blob's tag is used, if its kind and usage are the blob's. The
 // blob's header is public (spec: architecture masked-key, version 1):
 // key_kind at offset 28, usage at 32, tag at 36, all big-endian.
-func (k *keyCmd) loadedTagged(ctx context.Context, s *client.Session, blob []byte) (uint32, func(), error) {
+func (k *keyCmd) loadedTagged(ctx context.Context, s *devSession, blob []byte) (uint32, func(), error) {
 	if len(blob) < 40 {
 		return 0, nil, fmt.Errorf("UnmaskKey: %w", rc.MaskedKeyMalformed)
 	}
 	kind := wire.KeyKind(binary.BigEndian.Uint32(blob[28:]))
 	usage := wire.KeyUsage(binary.BigEndian.Uint32(blob[32:]))
 	tag := binary.BigEndian.Uint16(blob[36:])
-	o, err := s.OpenKey(ctx, &wire.OpenKeyRequest{Tag: tag})
+	o, err := call(ctx, s, s.OpenKey, &wire.OpenKeyRequest{Tag: tag})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -279,7 +367,7 @@ func (k *keyCmd) loadedTagged(ctx context.Context, s *client.Session, blob []byt
 	return o.KeyHandle, func() {}, nil
 }
 
-func (k *keyCmd) gen(ctx context.Context, s *client.Session) error {
+func (k *keyCmd) gen(ctx context.Context, s *devSession) error {
 	kind, err := parseKind(k.kind)
 	if err != nil {
 		return hsmUsage(k.fs, "%v", err)
@@ -288,14 +376,14 @@ func (k *keyCmd) gen(ctx context.Context, s *client.Session) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.GenerateKey(ctx, &wire.GenerateKeyRequest{Kind: kind, Usage: usage, Tag: tag, Label: k.label})
+	r, err := call(ctx, s, s.GenerateKey, &wire.GenerateKeyRequest{Kind: kind, Usage: usage, Tag: tag, Label: k.label})
 	if err != nil {
 		return err
 	}
 	return k.created(r.KeyHandle, kind, r.PublicKey, r.MaskedKey)
 }
 
-func (k *keyCmd) unwrap(ctx context.Context, s *client.Session) error {
+func (k *keyCmd) unwrap(ctx context.Context, s *devSession) error {
 	kind, err := parseKind(k.kind)
 	if err != nil {
 		return hsmUsage(k.fs, "%v", err)
@@ -308,7 +396,7 @@ func (k *keyCmd) unwrap(ctx context.Context, s *client.Session) error {
 	if err != nil {
 		return err
 	}
-	r, err := s.UnwrapKey(ctx, &wire.UnwrapKeyRequest{Wrapped: wrapped, Kind: kind, Usage: usage, Tag: tag, Label: k.label})
+	r, err := call(ctx, s, s.UnwrapKey, &wire.UnwrapKeyRequest{Wrapped: wrapped, Kind: kind, Usage: usage, Tag: tag, Label: k.label})
 	if err != nil {
 		return err
 	}
@@ -351,8 +439,8 @@ func (k *keyCmd) created(handle uint32, kind wire.KeyKind, pub, masked []byte) e
 	return nil
 }
 
-func (k *keyCmd) list(ctx context.Context, s *client.Session) error {
-	r, err := s.ListKeys(ctx, &wire.ListKeysRequest{})
+func (k *keyCmd) list(ctx context.Context, s *devSession) error {
+	r, err := call(ctx, s, s.ListKeys, &wire.ListKeysRequest{})
 	if err != nil {
 		return err
 	}
@@ -371,8 +459,8 @@ func (k *keyCmd) list(ctx context.Context, s *client.Session) error {
 	return tw.Flush()
 }
 
-func (k *keyCmd) pub(ctx context.Context, s *client.Session, handle uint32) error {
-	r, err := s.GetPublicKey(ctx, &wire.GetPublicKeyRequest{KeyHandle: handle})
+func (k *keyCmd) pub(ctx context.Context, s *devSession, handle uint32) error {
+	r, err := call(ctx, s, s.GetPublicKey, &wire.GetPublicKeyRequest{KeyHandle: handle})
 	if err != nil {
 		return err
 	}
@@ -425,27 +513,21 @@ func algHash(alg wire.Algorithm) crypto.Hash {
 	return 0
 }
 
-func (k *keyCmd) signCmd(ctx context.Context, s *client.Session, handle uint32) error {
-	alg, err := parseAlg(k.alg)
-	if err != nil {
-		return hsmUsage(k.fs, "%v", err)
-	}
+func (k *keyCmd) signCmd(ctx context.Context, s *devSession, handle uint32) error {
+	alg := k.algv
 	msg, err := os.ReadFile(k.in)
 	if err != nil {
 		return err
 	}
-	r, err := s.Sign(ctx, &wire.SignRequest{KeyHandle: handle, Algorithm: alg, Data: signInput(alg, msg)})
+	r, err := call(ctx, s, s.Sign, &wire.SignRequest{KeyHandle: handle, Algorithm: alg, Data: signInput(alg, msg)})
 	if err != nil {
 		return err
 	}
 	return writeOut(k.out, k.stdout, r.Signature)
 }
 
-func (k *keyCmd) verify(ctx context.Context, s *client.Session, handle uint32) error {
-	alg, err := parseAlg(k.alg)
-	if err != nil {
-		return hsmUsage(k.fs, "%v", err)
-	}
+func (k *keyCmd) verify(ctx context.Context, s *devSession, handle uint32) error {
+	alg := k.algv
 	msg, err := os.ReadFile(k.in)
 	if err != nil {
 		return err
@@ -454,7 +536,8 @@ func (k *keyCmd) verify(ctx context.Context, s *client.Session, handle uint32) e
 	if err != nil {
 		return err
 	}
-	if err := s.Verify(ctx, &wire.VerifyRequest{KeyHandle: handle, Algorithm: alg, Data: signInput(alg, msg), Signature: sig}); err != nil {
+	req := &wire.VerifyRequest{KeyHandle: handle, Algorithm: alg, Data: signInput(alg, msg), Signature: sig}
+	if err := s.do(ctx, func() error { return s.Verify(ctx, req) }); err != nil {
 		return err
 	}
 	fmt.Fprintln(k.stdout, "signature valid")
@@ -480,11 +563,8 @@ func (k *keyCmd) readAAD() ([]byte, error) {
 	return os.ReadFile(k.aad)
 }
 
-func (k *keyCmd) encrypt(ctx context.Context, s *client.Session, handle uint32) error {
-	alg, err := parseAlg(k.alg)
-	if err != nil {
-		return hsmUsage(k.fs, "%v", err)
-	}
+func (k *keyCmd) encrypt(ctx context.Context, s *devSession, handle uint32) error {
+	alg := k.algv
 	pt, err := os.ReadFile(k.in)
 	if err != nil {
 		return err
@@ -493,7 +573,7 @@ func (k *keyCmd) encrypt(ctx context.Context, s *client.Session, handle uint32) 
 	if err != nil {
 		return err
 	}
-	r, err := s.Encrypt(ctx, &wire.EncryptRequest{KeyHandle: handle, Algorithm: alg, Plaintext: pt, AAD: aad})
+	r, err := call(ctx, s, s.Encrypt, &wire.EncryptRequest{KeyHandle: handle, Algorithm: alg, Plaintext: pt, AAD: aad})
 	if err != nil {
 		return err
 	}
@@ -503,11 +583,8 @@ func (k *keyCmd) encrypt(ctx context.Context, s *client.Session, handle uint32) 
 	return writeOut(k.out, k.stdout, append(append([]byte(nil), r.IV...), r.Ciphertext...))
 }
 
-func (k *keyCmd) decrypt(ctx context.Context, s *client.Session, handle uint32) error {
-	alg, err := parseAlg(k.alg)
-	if err != nil {
-		return hsmUsage(k.fs, "%v", err)
-	}
+func (k *keyCmd) decrypt(ctx context.Context, s *devSession, handle uint32) error {
+	alg := k.algv
 	in, err := os.ReadFile(k.in)
 	if err != nil {
 		return err
@@ -520,14 +597,14 @@ func (k *keyCmd) decrypt(ctx context.Context, s *client.Session, handle uint32) 
 	if len(in) < n {
 		return fmt.Errorf("decrypt: input shorter than the %d-byte IV", n)
 	}
-	r, err := s.Decrypt(ctx, &wire.DecryptRequest{KeyHandle: handle, Algorithm: alg, IV: in[:n], Ciphertext: in[n:], AAD: aad})
+	r, err := call(ctx, s, s.Decrypt, &wire.DecryptRequest{KeyHandle: handle, Algorithm: alg, IV: in[:n], Ciphertext: in[n:], AAD: aad})
 	if err != nil {
 		return err
 	}
 	return writeOut(k.out, k.stdout, r.Plaintext)
 }
 
-func (k *keyCmd) wrap(ctx context.Context, s *client.Session) error {
+func (k *keyCmd) wrap(ctx context.Context, s *devSession) error {
 	var material []byte
 	if k.raw != "" {
 		b, err := os.ReadFile(k.raw)
@@ -546,7 +623,7 @@ func (k *keyCmd) wrap(ctx context.Context, s *client.Session) error {
 		}
 	}
 	defer clear(material)
-	r, err := s.GetUnwrappingKey(ctx, &wire.GetUnwrappingKeyRequest{})
+	r, err := call(ctx, s, s.GetUnwrappingKey, &wire.GetUnwrappingKeyRequest{})
 	if err != nil {
 		return err
 	}
@@ -565,12 +642,12 @@ func (k *keyCmd) wrap(ctx context.Context, s *client.Session) error {
 	return os.WriteFile(k.out, wrapped, 0o644)
 }
 
-func (k *keyCmd) attest(ctx context.Context, s *client.Session, handle uint32) error {
+func (k *keyCmd) attest(ctx context.Context, s *devSession, handle uint32) error {
 	rd, err := hex.DecodeString(k.reportData)
 	if err != nil {
 		return hsmUsage(k.fs, "--report-data: %v", err)
 	}
-	r, err := s.AttestKey(ctx, &wire.AttestKeyRequest{KeyHandle: handle, ReportData: rd})
+	r, err := call(ctx, s, s.AttestKey, &wire.AttestKeyRequest{KeyHandle: handle, ReportData: rd})
 	if err != nil {
 		return err
 	}

@@ -24,8 +24,9 @@ func commands() map[string]command {
 	cmds := map[string]command{
 		"attest":    {"verify attestation reports; fetch a device attestation", runAttest},
 		"device":    {"device info, capabilities, self-tests, certificates, zeroize", runDevice},
-		"key":       {"generate, use, wrap, import and attest keys on a device", runKey},
+		"key":       {"generate, use, derive, wrap, import and attest keys on a device", runKey},
 		"provision": {"establish the partition credential (PIN)", runProvision},
+		"pin":       {"change the partition PIN", runPin},
 		"sfr":       {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
 		"sbom":      {"derive and validate the SPDX 2.3 SBOM of a Go binary", runSBOM},
 		"evidence":  {"keygen; build and verify signed release evidence offline", runEvidence},
@@ -33,7 +34,7 @@ func commands() map[string]command {
 		"conform":   {"run the conformance suite against a device", runConform},
 		"spec":      {"lint and diff the machine-readable spec", runSpec},
 		"site":      {"build and serve the documentation site", runSite},
-		"version":   {"print the spec version and API revision", runVersion},
+		"version":   {"print the spec version and API revision, and with --device the device's", runVersion},
 	}
 	for name, c := range faultCommands() {
 		cmds[name] = c

@@ -13,6 +13,7 @@ import (
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/diff"
 	"github.com/openihsm/openihsm/spec/model"
+	"github.com/openihsm/openihsm/spec/wire"
 )
 
 const specUsage = `usage:
@@ -188,10 +189,12 @@ func parseError(err error) error {
 }
 
 // runVersion is `ihsm version`: the spec version and API revision this
-// binary was built from, read from the embedded spec.
+// binary was built from, read from the embedded spec; with --device also
+// the revisions the device implements (GetApiRevision), and an error when
+// they do not include this binary's.
 func runVersion(args []string, stdout, stderr io.Writer) error {
-	flags := flag.NewFlagSet("ihsm version", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	flags, conn := hsmFlags("version", stderr, false)
+	device := flags.Bool("device", false, "also ask the device at --target which API revisions it implements")
 	if err := flags.Parse(args); err != nil {
 		return parseError(err)
 	}
@@ -203,6 +206,25 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return reportProblems(err, embedded, stdout, stderr)
 	}
-	_, err = fmt.Fprintf(stdout, "OpenIHSM spec %s, API revision %d.%d\n", s.Meta.Version, s.Meta.APIRevision.Major, s.Meta.APIRevision.Minor)
-	return err
+	if _, err := fmt.Fprintf(stdout, "OpenIHSM spec %s, API revision %d.%d\n", s.Meta.Version, s.Meta.APIRevision.Major, s.Meta.APIRevision.Minor); err != nil {
+		return err
+	}
+	if !*device {
+		return nil
+	}
+	ctx, cl, done, err := conn.dial()
+	if err != nil {
+		return err
+	}
+	defer done()
+	r, err := cl.GetApiRevision(ctx)
+	if err != nil {
+		return err
+	}
+	rev := func(v uint16) string { return fmt.Sprintf("%d.%d", v>>8, v&0xff) }
+	fmt.Fprintf(stdout, "device %s: API revisions %s to %s\n", conn.target, rev(r.MinRevision), rev(r.MaxRevision))
+	if wire.Revision < r.MinRevision || wire.Revision > r.MaxRevision {
+		return fmt.Errorf("the device does not implement API revision %s, which this binary speaks", rev(wire.Revision))
+	}
+	return nil
 }

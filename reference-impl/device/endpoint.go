@@ -36,6 +36,8 @@ func (e Endpoint) Index() int { return e.index }
 // Handle may be called concurrently. Requests of one session must be
 // handed to it in sequence order, since the channel accepts only the next
 // sequence number; package server does this for pipelined connections.
+// Handle neither keeps nor changes frame, and the response is a new slice
+// that belongs to the caller.
 func (e Endpoint) Handle(ctx context.Context, frame []byte) (out []byte) {
 	c := call{ctx: ctx, d: e.d}
 	c.rh.Revision = wire.Revision
@@ -45,6 +47,7 @@ func (e Endpoint) Handle(ctx context.Context, frame []byte) (out []byte) {
 			// the device failed (tests prove this path is not needed).
 			out = c.plainError(rc.InternalError)
 		}
+		c.release()
 	}()
 	if e.d == nil {
 		return c.plainError(rc.InternalError)
@@ -68,6 +71,9 @@ type call struct {
 	// ch is set once the request has been authenticated by a session
 	// channel: the response, also an error, is then sealed under it.
 	ch *boundary.ChannelKeys
+	// scr is the working memory of a sealed request, from the partition's
+	// pool.
+	scr *scratch
 
 	// approved is the FIPS-approved service indicator (FIPS 140-3 IG
 	// 2.4.C): true unless the handler used a non-approved algorithm.
@@ -121,7 +127,8 @@ func (c *call) dispatch(index int, frame []byte) []byte {
 	if ci.Sealed() {
 		switch {
 		case env.Sealed != nil:
-			b, ch, code := c.s.open(&c.h, env.Sealed, c.fault(FaultAcceptReplayedChannelMessage))
+			c.scr = c.p.getScratch()
+			b, ch, code := c.s.open(&c.h, env.Sealed, c.fault(FaultAcceptReplayedChannelMessage), c.scr)
 			if code != rc.Success {
 				return c.plainError(code)
 			}
@@ -220,7 +227,14 @@ func (c *call) error(code rc.Code) []byte {
 
 // reply answers a successful command with its response body.
 func (c *call) reply(resp wire.Message) []byte {
-	body, err := wire.Marshal(resp)
+	var body []byte
+	var err error
+	if c.ch != nil {
+		c.scr.resp, err = wire.AppendMarshal(c.scr.resp[:0], resp)
+		body = c.scr.resp
+	} else {
+		body, err = wire.Marshal(resp)
+	}
 	if err != nil {
 		return c.error(rc.InternalError)
 	}
@@ -231,17 +245,19 @@ func (c *call) reply(resp wire.Message) []byte {
 
 // finish encodes the response frame, sealing body under the session's
 // k_d2c with the response header as additional data when the request was
-// sealed.
+// sealed. The frame is the one allocation of a response: the caller owns
+// it, and nothing else refers to it.
 func (c *call) finish(body []byte) []byte {
 	env := wire.Envelope{Body: body}
 	if c.ch != nil {
 		c.rh.SessionID, c.rh.Sequence = c.s.id, c.h.Sequence
-		var buf [64]byte
-		env = wire.Envelope{Sealed: c.ch.SealResponse(c.h.Sequence, c.rh.AppendCBOR(buf[:0]), body)}
+		c.scr.aad = c.rh.AppendCBOR(c.scr.aad[:0])
+		c.scr.sealed = c.ch.SealResponse(c.scr.sealed[:0], c.h.Sequence, c.scr.aad, body)
+		env = wire.Envelope{Sealed: c.scr.sealed}
 	} else {
 		c.rh.Sequence = 0
 	}
-	out, err := wire.EncodeResponse(c.rh, env)
+	out, err := wire.AppendResponse(make([]byte, 0, len(env.Body)+len(env.Sealed)+maxEnvelope), c.rh, env)
 	if err != nil {
 		// Only a body that is not a CBOR map gets here, which the codec
 		// never produces; answer InternalError rather than nothing.
@@ -249,6 +265,19 @@ func (c *call) finish(body []byte) []byte {
 		out, _ = wire.EncodeResponse(c.rh, wire.Envelope{Body: wire.EmptyBody()})
 	}
 	return out
+}
+
+// maxEnvelope bounds what a response frame holds besides its body: the
+// envelope map and keys (3 bytes), the longest response header (39 bytes)
+// and a byte string head (at most 5 bytes for a body within max_frame).
+const maxEnvelope = 48
+
+// release gives the request's scratch back to the partition's pool.
+func (c *call) release() {
+	if c.scr != nil {
+		c.p.putScratch(c.scr)
+		c.scr = nil
+	}
 }
 
 // fault reports whether the device runs with fault f.

@@ -21,7 +21,7 @@ func deviceStates() []stateRow {
 	return []stateRow{
 		{boundary.StateSelfTest, status, rc.DeviceNotOperational},
 		{boundary.StateOperational, nil, rc.Success},
-		{boundary.StateError, append(slices.Clip(status), "Zeroize"), rc.DeviceNotOperational},
+		{boundary.StateError, []string{"GetApiRevision", "GetDeviceInfo", "GetSelfTestStatus", "Zeroize"}, rc.DeviceNotOperational},
 		{boundary.StateTampered, status, rc.DeviceTampered},
 		{boundary.StateZeroized, status, rc.DeviceZeroized},
 	}

@@ -14,11 +14,14 @@
 // without a socket, for embedding.
 //
 // A connection carries frames (4-byte big-endian length, at most
-// max_frame bytes). Requests are pipelined: each runs in its own goroutine
-// and its response, which carries its request_id, is written when ready,
-// so responses may come back out of order. Requests that name a session are
-// queued per session and run one at a time in arrival order, because the
-// session channel accepts only the next sequence number. At most
+// max_frame bytes). Requests are pipelined: each runs on a worker goroutine
+// of the connection (workers are kept for the next request rather than
+// started per request) and its response, which carries its request_id, is
+// written when ready, so responses may come back out of order; responses
+// that are ready while another is being written go out in one write.
+// Requests that name a session are queued per session and run one at a
+// time in arrival order, because the session channel accepts only the next
+// sequence number. At most
 // MaxInFlight requests of a connection run at once (then the server stops
 // reading), at most MaxConnections connections per endpoint are served (an
 // extra one takes the place of the connection idle longest, or, if none

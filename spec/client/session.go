@@ -28,7 +28,15 @@ type Session struct {
 	mu     sync.Mutex
 	ch     *wire.Channel
 	closed bool
+	// body and frame are the working memory of a request, under mu, so
+	// that a call allocates no buffer of its own: the encoded body, then
+	// the sealed body and the frame around it.
+	body, sealed, frame []byte
 }
+
+// maxKeptBuffer is the largest request buffer a session keeps for the next
+// call; a larger one, from a rare big request, goes back to the allocator.
+const maxKeptBuffer = 16 << 10
 
 // ID returns the session_id the device assigned.
 func (s *Session) ID() uint32 { return s.id }
@@ -45,25 +53,12 @@ var ErrSessionClosed = errors.New("client: session closed")
 func (s *Session) call(ctx context.Context, req, resp wire.Message) error {
 	op := req.Opcode()
 	name := commandName(op)
-	body, err := wire.Marshal(req)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return fmt.Errorf("%s: %w", name, ErrSessionClosed)
 	}
-	h := wire.RequestHeader{Revision: wire.Revision, Opcode: op, RequestID: s.c.nextID.Add(1), SessionID: s.id}
-	sealed, err := s.ch.SealRequest(&h, body)
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	frame, err := wire.EncodeRequest(h, wire.Envelope{Sealed: sealed})
-	if err != nil {
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	rh, env, err := s.c.roundTrip(ctx, h, frame)
+	h, rh, env, err := s.send(ctx, req)
 	if err != nil {
 		return err
 	}
@@ -81,7 +76,9 @@ func (s *Session) call(ctx context.Context, req, resp wire.Message) error {
 		return fmt.Errorf("%s: %w: response for session %d sequence %d, sent session %d sequence %d",
 			name, ErrProtocol, rh.SessionID, rh.Sequence, s.id, h.Sequence)
 	}
-	plain, err := s.ch.OpenResponse(rh, env.Sealed)
+	// The response frame is ours (transport.Transport), so the body is
+	// opened in place; Unmarshal copies what it keeps.
+	plain, err := s.ch.AppendOpenResponse(env.Sealed[:0], rh, env.Sealed)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -92,6 +89,46 @@ func (s *Session) call(ctx context.Context, req, resp wire.Message) error {
 		return fmt.Errorf("%s: %w: response body: %w", name, ErrProtocol, err)
 	}
 	return nil
+}
+
+// send seals req with the next sequence number, sends it and returns its
+// header and the response's header and envelope; s.mu held. The plaintext
+// body is cleared once sealed.
+func (s *Session) send(ctx context.Context, req wire.Message) (h wire.RequestHeader, rh wire.ResponseHeader, env wire.Envelope, err error) {
+	op := req.Opcode()
+	name := commandName(op)
+	defer s.trim()
+	s.body, err = wire.AppendMarshal(s.body[:0], req)
+	if err != nil {
+		return h, rh, env, fmt.Errorf("%s: %w", name, err)
+	}
+	h = wire.RequestHeader{Revision: wire.Revision, Opcode: op, RequestID: s.c.nextID.Add(1), SessionID: s.id}
+	s.sealed, err = s.ch.AppendSealRequest(s.sealed[:0], &h, s.body)
+	clear(s.body)
+	if err != nil {
+		return h, rh, env, fmt.Errorf("%s: %w", name, err)
+	}
+	s.frame, err = wire.AppendRequest(s.frame[:0], h, wire.Envelope{Sealed: s.sealed})
+	if err != nil {
+		return h, rh, env, fmt.Errorf("%s: %w", name, err)
+	}
+	// A transport does not keep the frame past RoundTrip, so the buffer
+	// serves the next call.
+	rh, env, err = s.c.roundTrip(ctx, h, s.frame)
+	return h, rh, env, err
+}
+
+// trim drops request buffers grown beyond maxKeptBuffer; s.mu held.
+func (s *Session) trim() {
+	if cap(s.body) > maxKeptBuffer {
+		s.body = nil
+	}
+	if cap(s.sealed) > maxKeptBuffer {
+		s.sealed = nil
+	}
+	if cap(s.frame) > maxKeptBuffer {
+		s.frame = nil
+	}
 }
 
 // credential runs the client side of a credential exchange (spec:

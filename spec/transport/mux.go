@@ -9,22 +9,33 @@ import (
 	"time"
 
 	"github.com/openihsm/openihsm/spec/rc"
+	"github.com/openihsm/openihsm/spec/wire"
 )
 
-// mux pipelines round trips over one byte stream: writes are serialised by
-// a lock (a frame is written whole, in one flush), and one reader goroutine
+// mux pipelines round trips over one byte stream. Frames are written
+// whole and never interleave; when several round trips send at once, the
+// one that finds the stream idle writes its own frame and every frame
+// queued meanwhile, in one write each time round, so concurrent sessions
+// share system calls instead of queueing for them. One reader goroutine
 // hands each response frame to the waiter whose request carried the same
 // request_id (the device echoes request_id in the response header so a
 // client can pipeline).
 type mux struct {
-	wmu sync.Mutex
-	bw  *bufio.Writer
 	raw io.Writer
+
+	wmu sync.Mutex
+	// queued holds whole frames waiting to be written; writing is set
+	// while a round trip writes them. spare is the other buffer, so the
+	// two alternate without allocating. All under wmu.
+	queued, spare []byte
+	writing       bool
 
 	mu      sync.Mutex
 	pending map[uint32]chan []byte
 	err     error // why the connection ended; set once
 	done    chan struct{}
+	// waiters recycles the reply channels of completed round trips.
+	waiters sync.Pool
 
 	closeOnce sync.Once
 	closeFn   func() error
@@ -32,9 +43,12 @@ type mux struct {
 	readerEnd chan struct{}
 }
 
+// maxKeptWriteBuffer bounds the write buffer a connection keeps between
+// bursts.
+const maxKeptWriteBuffer = 64 << 10
+
 func newMux(r io.Reader, w io.Writer, closeFn func() error) *mux {
 	m := &mux{
-		bw:        bufio.NewWriterSize(w, 4096),
 		raw:       w,
 		pending:   make(map[uint32]chan []byte),
 		done:      make(chan struct{}),
@@ -53,7 +67,13 @@ func (m *mux) RoundTrip(ctx context.Context, frame []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transport: request: %w", err)
 	}
-	ch := make(chan []byte, 1)
+	if len(frame) > wire.MaxFrame {
+		return nil, fmt.Errorf("transport: request of %d bytes exceeds %d: %w", len(frame), wire.MaxFrame, rc.FrameTooLarge)
+	}
+	ch, _ := m.waiters.Get().(chan []byte)
+	if ch == nil {
+		ch = make(chan []byte, 1)
+	}
 	m.mu.Lock()
 	if m.err != nil {
 		err := m.err
@@ -75,6 +95,7 @@ func (m *mux) RoundTrip(ctx context.Context, frame []byte) ([]byte, error) {
 	}
 	select {
 	case resp := <-ch:
+		m.waiters.Put(ch)
 		return resp, nil
 	case <-m.done:
 		// The reader may have delivered just before failing.
@@ -91,20 +112,49 @@ func (m *mux) RoundTrip(ctx context.Context, frame []byte) ([]byte, error) {
 	}
 }
 
+// write queues frame and, unless another round trip is writing already
+// (and will send it next), writes the queue until it is empty. A failed
+// write ends the connection, which every waiter learns through m.done.
+// The writer's deadline bounds its writes; it is set and cleared while
+// that round trip is the writer, so it never outlives them.
 func (m *mux) write(ctx context.Context, frame []byte) error {
 	m.wmu.Lock()
-	defer m.wmu.Unlock()
-	if dl, ok := ctx.Deadline(); ok {
+	m.queued = wire.AppendFrame(m.queued, frame)
+	if m.writing {
+		m.wmu.Unlock()
+		return nil
+	}
+	m.writing = true
+	var dl interface{ SetWriteDeadline(time.Time) error }
+	if t, ok := ctx.Deadline(); ok {
 		if d, ok := m.raw.(interface{ SetWriteDeadline(time.Time) error }); ok {
-			d.SetWriteDeadline(dl)
-			defer d.SetWriteDeadline(time.Time{})
+			dl = d
+			dl.SetWriteDeadline(t)
 		}
 	}
-	if err := writeFrame(m.bw, frame); err != nil {
-		return m.fail(fmt.Errorf("transport: write: %w", err))
+	var err error
+	for len(m.queued) > 0 && err == nil {
+		buf := m.queued
+		m.queued = m.spare[:0]
+		m.wmu.Unlock()
+		_, err = m.raw.Write(buf)
+		m.wmu.Lock()
+		// buf is free again; m.spare was handed to m.queued.
+		m.spare = nil
+		if cap(buf) <= maxKeptWriteBuffer {
+			m.spare = buf[:0]
+		}
 	}
-	if err := m.bw.Flush(); err != nil {
+	if err != nil {
 		// A partly written frame desynchronises the stream for good.
+		m.queued = nil
+	}
+	if dl != nil {
+		dl.SetWriteDeadline(time.Time{})
+	}
+	m.writing = false
+	m.wmu.Unlock()
+	if err != nil {
 		return m.fail(fmt.Errorf("transport: write: %w", err))
 	}
 	return nil

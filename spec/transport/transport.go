@@ -15,6 +15,9 @@ import (
 // prefix of the wire framing. RoundTrip is safe for concurrent use; a
 // transport may pipeline concurrent requests on one connection, matching
 // responses to requests by the request_id of their headers.
+//
+// RoundTrip does not keep the request frame after it returns, so the caller
+// may reuse its buffer; the response frame belongs to the caller.
 type Transport interface {
 	RoundTrip(ctx context.Context, frame []byte) ([]byte, error)
 	Close() error

@@ -23,6 +23,9 @@ const (
 // ChannelKeySize is the size of k_c2d and k_d2c: AES-256 keys.
 const ChannelKeySize = 32
 
+// gcmOverhead is the AES-GCM tag a sealed body carries.
+const gcmOverhead = 16
+
 // Channel protects the messages of one session (spec: wire.yaml, channel):
 // AES-256-GCM under k_c2d for requests and k_d2c for responses, with the
 // nonce 0x00000001 || sequence (requests) or 0x00000002 || sequence
@@ -50,6 +53,11 @@ type Channel struct {
 	accepted uint64
 	// received is the last response sequence opened (client side).
 	received uint64
+	// nonce and aad are the working memory of one seal or open, under mu:
+	// handed to the cipher.AEAD interface, locals would be allocated on
+	// every message.
+	nonce [12]byte
+	aad   [64]byte
 }
 
 // NewChannel returns a channel for the session keys k_c2d and k_d2c (each
@@ -89,11 +97,11 @@ func (c *Channel) Close() {
 	c.c2d, c.d2c = nil, nil
 }
 
-func channelNonce(prefix uint32, seq uint64) [12]byte {
-	var n [12]byte
-	binary.BigEndian.PutUint32(n[:4], prefix)
-	binary.BigEndian.PutUint64(n[4:], seq)
-	return n
+// setNonce writes the nonce of a message into c.nonce; c.mu held.
+func (c *Channel) setNonce(prefix uint32, seq uint64) []byte {
+	binary.BigEndian.PutUint32(c.nonce[:4], prefix)
+	binary.BigEndian.PutUint64(c.nonce[4:], seq)
+	return c.nonce[:]
 }
 
 // SealRequest (client side) takes the next sequence number, sets it in
@@ -101,6 +109,12 @@ func channelNonce(prefix uint32, seq uint64) [12]byte {
 // h must be complete otherwise (revision, opcode, request id, session id):
 // the whole header is authenticated.
 func (c *Channel) SealRequest(h *RequestHeader, body []byte) ([]byte, error) {
+	return c.AppendSealRequest(make([]byte, 0, len(body)+gcmOverhead), h, body)
+}
+
+// AppendSealRequest is [Channel.SealRequest] appending the sealed body to
+// dst.
+func (c *Channel) AppendSealRequest(dst []byte, h *RequestHeader, body []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.c2d == nil {
@@ -111,10 +125,8 @@ func (c *Channel) SealRequest(h *RequestHeader, body []byte) ([]byte, error) {
 	}
 	c.sent++
 	h.Sequence = c.sent
-	var buf [64]byte
-	aad := h.AppendCBOR(buf[:0])
-	nonce := channelNonce(noncePrefixRequest, h.Sequence)
-	return c.c2d.Seal(make([]byte, 0, len(body)+c.c2d.Overhead()), nonce[:], body, aad), nil
+	aad := h.AppendCBOR(c.aad[:0])
+	return c.c2d.Seal(dst, c.setNonce(noncePrefixRequest, h.Sequence), body, aad), nil
 }
 
 // OpenRequest (device side) checks that h carries the next sequence number,
@@ -135,10 +147,8 @@ func (c *Channel) OpenRequest(h RequestHeader, sealed []byte) ([]byte, error) {
 	if c.accepted == math.MaxUint64 || h.Sequence != c.accepted+1 {
 		return nil, fmt.Errorf("wire: open request: sequence %d, want %d: %w", h.Sequence, c.accepted+1, rc.ChannelSequenceError)
 	}
-	var buf [64]byte
-	aad := h.AppendCBOR(buf[:0])
-	nonce := channelNonce(noncePrefixRequest, h.Sequence)
-	body, err := c.c2d.Open(nil, nonce[:], sealed, aad)
+	aad := h.AppendCBOR(c.aad[:0])
+	body, err := c.c2d.Open(nil, c.setNonce(noncePrefixRequest, h.Sequence), sealed, aad)
 	if err != nil {
 		return nil, fmt.Errorf("wire: open request: %w", rc.ChannelAuthFailed)
 	}
@@ -158,10 +168,8 @@ func (c *Channel) SealResponse(h *ResponseHeader, body []byte) ([]byte, error) {
 	if h.Sequence == 0 || h.Sequence > c.accepted {
 		return nil, fmt.Errorf("wire: seal response: sequence %d was not accepted: %w", h.Sequence, rc.ChannelSequenceError)
 	}
-	var buf [64]byte
-	aad := h.AppendCBOR(buf[:0])
-	nonce := channelNonce(noncePrefixResponse, h.Sequence)
-	return c.d2c.Seal(make([]byte, 0, len(body)+c.d2c.Overhead()), nonce[:], body, aad), nil
+	aad := h.AppendCBOR(c.aad[:0])
+	return c.d2c.Seal(make([]byte, 0, len(body)+gcmOverhead), c.setNonce(noncePrefixResponse, h.Sequence), body, aad), nil
 }
 
 // OpenResponse (client side) opens the sealed body of a response. Its
@@ -170,6 +178,12 @@ func (c *Channel) SealResponse(h *ResponseHeader, body []byte) ([]byte, error) {
 // result is rc.ChannelSequenceError, and a failed authentication is
 // rc.ChannelAuthFailed.
 func (c *Channel) OpenResponse(h ResponseHeader, sealed []byte) ([]byte, error) {
+	return c.AppendOpenResponse(nil, h, sealed)
+}
+
+// AppendOpenResponse is [Channel.OpenResponse] appending the body to dst.
+// As with cipher.AEAD, sealed[:0] opens the body in place.
+func (c *Channel) AppendOpenResponse(dst []byte, h ResponseHeader, sealed []byte) ([]byte, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.c2d == nil {
@@ -181,10 +195,8 @@ func (c *Channel) OpenResponse(h ResponseHeader, sealed []byte) ([]byte, error) 
 	if h.Sequence <= c.received || h.Sequence > c.sent {
 		return nil, fmt.Errorf("wire: open response: sequence %d outside (%d, %d]: %w", h.Sequence, c.received, c.sent, rc.ChannelSequenceError)
 	}
-	var buf [64]byte
-	aad := h.AppendCBOR(buf[:0])
-	nonce := channelNonce(noncePrefixResponse, h.Sequence)
-	body, err := c.d2c.Open(nil, nonce[:], sealed, aad)
+	aad := h.AppendCBOR(c.aad[:0])
+	body, err := c.d2c.Open(dst, c.setNonce(noncePrefixResponse, h.Sequence), sealed, aad)
 	if err != nil {
 		return nil, fmt.Errorf("wire: open response: %w", rc.ChannelAuthFailed)
 	}

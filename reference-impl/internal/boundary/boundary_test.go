@@ -174,7 +174,7 @@ func TestProvisionSessionChannel(t *testing.T) {
 	// channel: client seals with its copy; the device opens with the session's
 	hdr := []byte("header")
 	req := ch.SealRequest(1, hdr, []byte("body"))
-	got, err := s.Channel().OpenRequest(1, hdr, req)
+	got, err := s.Channel().OpenRequest(nil, 1, hdr, req)
 	if err != nil || string(got) != "body" {
 		t.Fatalf("OpenRequest: %v", err)
 	}
@@ -183,15 +183,15 @@ func TestProvisionSessionChannel(t *testing.T) {
 		aad []byte
 		msg []byte
 	}{{2, hdr, req}, {1, []byte("other"), req}, {1, hdr, append(bytes.Clone(req[:len(req)-1]), req[len(req)-1]^1)}} {
-		if _, err := s.Channel().OpenRequest(bad.seq, bad.aad, bad.msg); !errors.Is(err, boundary.ErrChannelAuthFailed) {
+		if _, err := s.Channel().OpenRequest(nil, bad.seq, bad.aad, bad.msg); !errors.Is(err, boundary.ErrChannelAuthFailed) {
 			t.Fatalf("bad request accepted: %v", err)
 		}
 	}
-	resp := s.Channel().SealResponse(1, hdr, []byte("ok"))
+	resp := s.Channel().SealResponse(nil, 1, hdr, []byte("ok"))
 	if got, err := ch.OpenResponse(1, hdr, resp); err != nil || string(got) != "ok" {
 		t.Fatal("OpenResponse", err)
 	}
-	if _, err := ch.OpenRequest(1, hdr, resp); err == nil {
+	if _, err := ch.OpenRequest(nil, 1, hdr, resp); err == nil {
 		t.Fatal("a response opened as a request (direction not bound)")
 	}
 	// reopen gives new channel keys, same session
@@ -201,10 +201,10 @@ func TestProvisionSessionChannel(t *testing.T) {
 	if err != nil || s2 != s {
 		t.Fatal("reopen", err)
 	}
-	if _, err := s.Channel().OpenRequest(1, hdr, ch2.SealRequest(1, hdr, nil)); err != nil {
+	if _, err := s.Channel().OpenRequest(nil, 1, hdr, ch2.SealRequest(1, hdr, nil)); err != nil {
 		t.Fatal("new channel keys not installed")
 	}
-	if _, err := s.Channel().OpenRequest(1, hdr, req); err == nil {
+	if _, err := s.Channel().OpenRequest(nil, 1, hdr, req); err == nil {
 		t.Fatal("old channel keys still accepted")
 	}
 	if _, err := p.ReopenSession(9, cp, sealed); !errors.Is(err, boundary.ErrSessionNotFound) {

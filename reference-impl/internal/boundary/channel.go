@@ -5,6 +5,7 @@ import (
 	"crypto/cipher"
 	"encoding/binary"
 	"fmt"
+	"sync"
 )
 
 // Channel nonce prefixes (OpenIHSM protocol, "Channel protection").
@@ -15,11 +16,39 @@ const (
 
 // ChannelKeys are one session's channel keys, usable only through their
 // methods. Sequence tracking (last+1) is the caller's: these methods are
-// pure AEAD with the protocol's nonce layout.
+// pure AEAD with the protocol's nonce layout. They are safe for concurrent
+// use.
 type ChannelKeys struct {
 	_   [0]func()
-	c2d cipher.AEAD
-	d2c cipher.AEAD
+	c2d *direction
+	d2c *direction
+}
+
+// direction is the AEAD of one direction with room for its nonce: a nonce
+// handed to the cipher.AEAD interface would otherwise be allocated on
+// every message, and the channel carries every in-session message.
+type direction struct {
+	aead  cipher.AEAD
+	mu    sync.Mutex
+	nonce [12]byte
+}
+
+func (d *direction) seal(dst []byte, prefix uint32, seq uint64, aad, body []byte) []byte {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	putNonce(&d.nonce, prefix, seq)
+	return d.aead.Seal(dst, d.nonce[:], body, aad)
+}
+
+func (d *direction) open(dst []byte, prefix uint32, seq uint64, aad, sealed []byte) ([]byte, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	putNonce(&d.nonce, prefix, seq)
+	pt, err := d.aead.Open(dst, d.nonce[:], sealed, aad)
+	if err != nil {
+		return nil, ErrChannelAuthFailed
+	}
+	return pt, nil
 }
 
 // String, GoString and Format print "[REDACTED]".
@@ -36,7 +65,7 @@ func newChannelKeys(c2d, d2c *[32]byte) (*ChannelKeys, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ChannelKeys{c2d: a, d2c: b}, nil
+	return &ChannelKeys{c2d: &direction{aead: a}, d2c: &direction{aead: b}}, nil
 }
 
 func gcm(key []byte) (cipher.AEAD, error) {
@@ -47,45 +76,32 @@ func gcm(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(b)
 }
 
-func channelNonce(direction uint32, seq uint64) [12]byte {
-	var n [12]byte
-	binary.BigEndian.PutUint32(n[:4], direction)
+func putNonce(n *[12]byte, prefix uint32, seq uint64) {
+	binary.BigEndian.PutUint32(n[:4], prefix)
 	binary.BigEndian.PutUint64(n[4:], seq)
-	return n
 }
 
 // OpenRequest authenticates and decrypts a sealed request body (k_c2d,
-// nonce 0x00000001 || seq); aad is the encoded request header. Failure is
-// ErrChannelAuthFailed.
-func (c *ChannelKeys) OpenRequest(seq uint64, aad, sealed []byte) ([]byte, error) {
-	n := channelNonce(directionRequest, seq)
-	pt, err := c.c2d.Open(nil, n[:], sealed, aad)
-	if err != nil {
-		return nil, ErrChannelAuthFailed
-	}
-	return pt, nil
+// nonce 0x00000001 || seq) and appends the plaintext to dst; aad is the
+// encoded request header. Failure is ErrChannelAuthFailed.
+func (c *ChannelKeys) OpenRequest(dst []byte, seq uint64, aad, sealed []byte) ([]byte, error) {
+	return c.c2d.open(dst, directionRequest, seq, aad, sealed)
 }
 
-// SealResponse seals a response body (k_d2c, nonce 0x00000002 || seq).
-func (c *ChannelKeys) SealResponse(seq uint64, aad, body []byte) []byte {
-	n := channelNonce(directionResponse, seq)
-	return c.d2c.Seal(make([]byte, 0, len(body)+16), n[:], body, aad)
+// SealResponse seals a response body (k_d2c, nonce 0x00000002 || seq) and
+// appends the result to dst.
+func (c *ChannelKeys) SealResponse(dst []byte, seq uint64, aad, body []byte) []byte {
+	return c.d2c.seal(dst, directionResponse, seq, aad, body)
 }
 
 // SealRequest and OpenResponse are the client's side of the channel. The
 // device never calls them; they let in-process tests and embedders act as
 // a client of a session whose keys they were given.
 func (c *ChannelKeys) SealRequest(seq uint64, aad, body []byte) []byte {
-	n := channelNonce(directionRequest, seq)
-	return c.c2d.Seal(make([]byte, 0, len(body)+16), n[:], body, aad)
+	return c.c2d.seal(nil, directionRequest, seq, aad, body)
 }
 
 // OpenResponse authenticates and decrypts a sealed response body.
 func (c *ChannelKeys) OpenResponse(seq uint64, aad, sealed []byte) ([]byte, error) {
-	n := channelNonce(directionResponse, seq)
-	pt, err := c.d2c.Open(nil, n[:], sealed, aad)
-	if err != nil {
-		return nil, ErrChannelAuthFailed
-	}
-	return pt, nil
+	return c.d2c.open(nil, directionResponse, seq, aad, sealed)
 }

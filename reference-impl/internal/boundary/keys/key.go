@@ -51,6 +51,9 @@ type key struct {
 
 	mu        sync.RWMutex
 	destroyed bool
+	// release is mu.RUnlock, bound once so that an operation does not
+	// allocate the method value.
+	release func()
 
 	ec    *ecdsa.PrivateKey
 	rsa   *rsa.PrivateKey
@@ -440,6 +443,7 @@ func newKey(m *material, kind Kind, a Attributes, origin Origin) (*key, error) {
 	}
 	k := &key{kind: kind, usage: a.Usage, tag: a.Tag, label: a.Label, session: a.Session, origin: origin, pub: pub,
 		ec: m.ec, rsa: m.rsa, ed: m.ed, mldsa: m.mldsa, mlkem: m.mlkem, sym: m.sym}
+	k.release = k.mu.RUnlock
 	if m.mldsa != nil {
 		k.mlpub = m.mldsa.Public().(*mldsa65.PublicKey)
 	}

@@ -43,7 +43,7 @@ func (s *Store) use(session, handle uint32, alg Algorithm, u Usage) (*key, func(
 		k.mu.RUnlock()
 		return nil, nil, ErrKeyNotFound
 	}
-	return k, k.mu.RUnlock, nil
+	return k, k.release, nil
 }
 
 // fits reports whether algorithm a may be used with a key of kind k.
