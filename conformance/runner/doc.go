@@ -8,7 +8,8 @@
 // transcript, cucumber JSON, JUnit XML and the requirement coverage matrix.
 //
 // Scenarios a run cannot test are never reported as passed: a profile the
-// implementation does not claim, @needs-control without a control channel
-// and @two-partitions with a single endpoint are not-tested; @destructive
-// without AllowDestructive is skipped.
+// implementation does not claim, @needs-control without a control channel,
+// @two-partitions with a single endpoint and @not-mechanical (a generated
+// scenario whose condition no client can produce; its description says
+// why) are not-tested; @destructive without AllowDestructive is skipped.
 package runner

@@ -54,6 +54,10 @@ const (
 	TagDestructive   = "@destructive"
 	TagNeedsControl  = "@needs-control"
 	TagTwoPartitions = "@two-partitions"
+	// TagNotMechanical marks a scenario whose condition no client can
+	// produce through the wire protocol and the control channel; it has
+	// no steps, its description says why, and it is reported not tested.
+	TagNotMechanical = "@not-mechanical"
 )
 
 // Run runs the suite and returns the finalized report. An error means the
@@ -128,6 +132,8 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	for _, p := range pickles {
 		prof := profileOf(p, profiles)
 		switch {
+		case p.HasTag(TagNotMechanical):
+			notTested(p, report.NotTested, "not produced mechanically: "+p.Description)
 		case !slices.Contains(run, "@"+prof):
 			notTested(p, report.NotTested, "profile "+prof+" not claimed or not selected")
 		case p.HasTag(TagNeedsControl) && env.Control == nil:
@@ -139,6 +145,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		}
 	}
 	excl := func(e expr) expr {
+		e = append(e, []string{"~" + TagNotMechanical})
 		if env.Control == nil {
 			e = append(e, []string{"~" + TagNeedsControl})
 		}

@@ -35,12 +35,22 @@
 //	When I send a raw frame "<hex payload>"
 //	When I send a length prefix of <n> bytes
 //	When I open sessions up to the limit
+//	When I fill the partition with keys up to the limit   max_keys, counting the keys ListKeys shows
 //	When I close the session / When I reopen the session
+//	When I send <Command> in session "<s>" of partition <P>   sealed in another partition's session
+//
+// Saved values (for the masked-key and unwrap rows of the error tables):
+//
+//	Given a key of kind <Kind> wrapped for the partition as @w   RSA-OAEP + AES-KWP under GetUnwrappingKey
+//	When I set byte <n> of @v to <0xNN> as @w                    n < 0 counts from the end
+//	When I flip byte <n> of @v as @w
+//	When I truncate @v to <n> bytes as @w
 //
 // Control (only in @needs-control scenarios):
 //
 //	When the device is power-cycled|tampered|migrated|reset|zeroized
 //	When the clock advances by <n>ms|s|m
+//	When the clock goes back by <n>ms|s|m
 //	When the self-test "<name>" is forced to fail
 //
 // Outcomes (status codes by their spec name, resolved with rc.ByName; text
