@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/openihsm/openihsm/conformance/driver"
@@ -80,7 +80,8 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 	}
 	urls, err := driver.ParseTargets(*target)
 	if err != nil {
-		return err
+		fmt.Fprintf(stderr, "ihsm conform: --target: %v\n", err)
+		return exitError{2}
 	}
 	var d driver.Driver = &driver.URLs{Targets: urls}
 	if *control != "" {
@@ -98,7 +99,8 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 	}
 	if *implPath != "" {
 		if o.Implementation, err = runner.LoadImplementation(*implPath); err != nil {
-			return err
+			fmt.Fprintf(stderr, "ihsm conform: --implementation: %v\n", err)
+			return exitError{2}
 		}
 	}
 	if *profiles != "" {
@@ -111,10 +113,27 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if r.Result != report.Passed {
-		return errors.New("the device does not conform (see " + *out + "/conformance-report.json)")
+	where := filepath.Join(*out, "conformance-report.json")
+	switch r.Result {
+	case report.Passed:
+		return nil
+	case report.Incomplete:
+		fmt.Fprintf(stderr, "ihsm conform: incomplete: nothing failed, but a claimed profile had no scenario that could run (see the profile lines above and %s)\n", where)
+		return exitError{3}
 	}
-	return nil
+	failed, passed := 0, 0
+	for _, s := range r.Scenarios {
+		switch s.Status {
+		case report.Failed:
+			failed++
+		case report.Passed:
+			passed++
+		}
+	}
+	if failed+passed == 0 && len(r.Problems) > 0 {
+		return fmt.Errorf("nothing was tested: %s (see %s)", r.Problems[0], where)
+	}
+	return fmt.Errorf("the device does not conform: %d scenario(s) failed, %d problem(s) (see %s)", failed, len(r.Problems), where)
 }
 
 // conformLint is `ihsm conform lint [DIR]`: the features lint
@@ -124,7 +143,9 @@ func runConform(args []string, stdout, stderr io.Writer) error {
 func conformLint(args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("conform lint", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	fl.Usage = func() { fmt.Fprintln(stderr, "usage: ihsm conform lint [DIR]   (default: the embedded feature bundle)") }
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: ihsm conform lint [DIR]   (default: the embedded feature bundle)")
+	}
 	if err := fl.Parse(args); err != nil {
 		return parseError(err)
 	}

@@ -1,9 +1,15 @@
 package main
 
 import (
+	"context"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/openihsm/openihsm/spec/client"
+	"github.com/openihsm/openihsm/spec/transport"
+	"github.com/openihsm/openihsm/spec/wire"
 )
 
 // TestConformLint runs `ihsm conform lint` over the embedded bundle,
@@ -28,5 +34,40 @@ func TestConformLint(t *testing.T) {
 	}
 	if code, _, _ := runIHSM("conform", "lint", filepath.Join("..", "..", "no-such-dir")); code != 1 {
 		t.Errorf("a missing directory: exit %d, want 1", code)
+	}
+}
+
+// TestBridgeBinary runs the real ihsm binary as an exec adapter in front
+// of a reference HSM on a Unix socket: a request written to its stdin is
+// answered on its stdout.
+func TestBridgeBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the ihsm binary")
+	}
+	if code, _, _ := runIHSM("bridge"); code != 2 {
+		t.Errorf("ihsm bridge without a target: exit %d, want 2", code)
+	}
+	bin := filepath.Join(t.TempDir(), "ihsm")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	target := serveHSM(t)
+	tr, err := transport.Dial(context.Background(), "exec:"+bin+" bridge "+target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	c := client.New(tr)
+	for range 3 {
+		rev, err := c.GetApiRevision(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rev.MinRevision != wire.Revision {
+			t.Fatalf("min revision 0x%04X", rev.MinRevision)
+		}
+	}
+	if err := tr.Close(); err != nil {
+		t.Fatalf("the adapter did not end cleanly: %v", err)
 	}
 }

@@ -27,7 +27,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -37,7 +36,6 @@ import (
 
 	gherkin "github.com/cucumber/gherkin/go/v26"
 	messages "github.com/cucumber/messages/go/v21"
-	"gopkg.in/yaml.v3"
 
 	"github.com/openihsm/openihsm/conformance/runner"
 	"github.com/openihsm/openihsm/conformance/steps"
@@ -45,7 +43,7 @@ import (
 )
 
 // ExemptionsFile is the name of the exemption list in a feature bundle.
-const ExemptionsFile = "uncovered.yaml"
+const ExemptionsFile = runner.ExemptionsFile
 
 // Problem is one finding.
 type Problem struct {
@@ -71,62 +69,6 @@ type Options struct {
 // SuiteTags are the tags the runner gives a meaning to, besides profiles
 // and requirement ids.
 var SuiteTags = []string{runner.TagSerial, runner.TagDestructive, runner.TagNeedsControl, runner.TagTwoPartitions, runner.TagNotMechanical}
-
-// Exemption is one entry of uncovered.yaml: a MUST requirement no
-// scenario checks yet, and why.
-type Exemption struct {
-	ID     string `yaml:"id"`
-	Reason string `yaml:"reason"`
-	Line   int    `yaml:"-"`
-}
-
-// LineError is a problem of uncovered.yaml at a line.
-type LineError struct {
-	Line int
-	Err  error
-}
-
-func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %v", ExemptionsFile, e.Line, e.Err) }
-func (e *LineError) Unwrap() error { return e.Err }
-
-// LoadExemptions reads uncovered.yaml from a bundle; a bundle without one
-// has no exemptions. A malformed file is a *LineError.
-func LoadExemptions(fsys fs.FS) ([]Exemption, error) {
-	data, err := fs.ReadFile(fsys, ExemptionsFile)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var file struct {
-		Uncovered []yaml.Node `yaml:"uncovered"`
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&file); err != nil && !errors.Is(err, io.EOF) {
-		line := 1
-		if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
-			fmt.Sscan(m[1], &line)
-		}
-		return nil, &LineError{line, err}
-	}
-	var out []Exemption
-	for _, n := range file.Uncovered {
-		var e Exemption
-		if err := n.Decode(&e); err != nil {
-			return nil, &LineError{n.Line, err}
-		}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			if k := n.Content[i].Value; k != "id" && k != "reason" {
-				return nil, &LineError{n.Content[i].Line, fmt.Errorf("unknown field %q (an entry has id and reason)", k)}
-			}
-		}
-		e.Line = n.Line
-		out = append(out, e)
-	}
-	return out, nil
-}
 
 // scenarioInfo is what the coverage rules need of one runnable pickle.
 type scenarioInfo struct {
@@ -206,8 +148,6 @@ func (l *linter) add(file string, line int, rule, format string, args ...any) {
 
 var (
 	placeholder = regexp.MustCompile(`<([^<>]+)>`)
-	// yamlLine finds the line of a YAML error, "line 12".
-	yamlLine = regexp.MustCompile(`line (\d+)`)
 	// parseLine finds the line of the first Gherkin parse error, "(12:3)".
 	parseLine = regexp.MustCompile(`\((\d+):\d+\)`)
 )
@@ -390,15 +330,15 @@ func (l *linter) coverage() error {
 			l.add("spec/spec.yaml", p.Line, "empty-profile", "profile %s has no runnable scenario: a device claiming it could not be tested", p.Name)
 		}
 	}
-	ex, err := LoadExemptions(l.o.Features)
-	var le *LineError
+	ex, err := runner.LoadExemptions(l.o.Features)
+	var le *runner.LineError
 	if errors.As(err, &le) {
 		l.add(ExemptionsFile, le.Line, "exemption", "%v", le.Err)
 		return nil
 	} else if err != nil {
 		return err
 	}
-	exempt := map[string]Exemption{}
+	exempt := map[string]runner.Exemption{}
 	for _, e := range ex {
 		q := l.o.Spec.Requirement(e.ID)
 		switch {

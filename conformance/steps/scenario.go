@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -40,6 +41,9 @@ type Scenario struct {
 	// inCredential is set while a credential exchange holds the
 	// partition's credential lock.
 	inCredential bool
+	// clock is the sum of the clock steps the scenario made through the
+	// control channel, undone if it fails (restore).
+	clock time.Duration
 }
 
 type session struct {

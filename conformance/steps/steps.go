@@ -35,6 +35,11 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		if s := State(ctx); s != nil {
 			s.cleanup(ctx)
+			if err != nil {
+				if rerr := s.restore(ctx); rerr != nil {
+					return ctx, fmt.Errorf("restoring the device after the failure: %w", rerr)
+				}
+			}
 		}
 		return ctx, nil
 	})
@@ -375,6 +380,9 @@ func (s *Scenario) control(ctx context.Context, ev, arg string) error {
 		d, err = time.ParseDuration(arg)
 		if err == nil {
 			err = c.AdvanceClock(ctx, d)
+		}
+		if err == nil {
+			s.clock += d
 		}
 	case "self-test":
 		err = c.FailSelfTest(ctx, arg)
