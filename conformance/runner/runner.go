@@ -152,7 +152,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		prof := profileOf(p, profiles)
 		switch {
 		case p.HasTag(TagNotMechanical):
-			notTested(p, report.NotTested, "not produced mechanically: "+p.Description)
+			notTested(p, report.NotTested, "not produced mechanically: "+strings.TrimPrefix(p.Description, "Not produced mechanically: "))
 		case chk.unreachable:
 			notTested(p, report.NotTested, "the device could not be reached")
 		case !slices.Contains(run, "@"+prof):

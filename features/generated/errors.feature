@@ -66,7 +66,7 @@ Feature: Every row of every command's error table
     When I send EstablishCredential
     Then the status is Success
 
-  @baseline @serial @IHSM-PRV-009 @IHSM-PRV-012
+  @baseline @serial @IHSM-PRV-012
   Scenario: ChangePin answers PinIncorrect when the current PIN is wrong; the failure counts towards lockout
     Given a provisioned partition
     And an open session

@@ -117,12 +117,23 @@ func (g *gen) lockOut() (fail, end []string, err error) {
 
 // errorRecipe returns the recipe of row r of command c.
 func (g *gen) errorRecipe(c *model.Command, r model.ErrorRow) (rowRecipe, error) {
+	var ferr error
+	rec, err := g.recipe(c, r, &ferr)
+	if ferr != nil {
+		return rowRecipe{}, fmt.Errorf("%s/%s: %w", c.Name, r.Status, ferr)
+	}
+	return rec, err
+}
+
+// recipe builds the recipe of row r of command c; an error filling a
+// request table is kept in *ferr.
+func (g *gen) recipe(c *model.Command, r model.ErrorRow, ferr *error) (rowRecipe, error) {
 	name := c.Name + "/" + r.Status
 	sub, hasSub := subjects[c.Name]
 	req := func(over ...kv) []kv {
 		f, err := g.fill(c, over...)
-		if err != nil {
-			panic(genError{err})
+		if err != nil && *ferr == nil {
+			*ferr = err
 		}
 		return f
 	}
@@ -374,7 +385,10 @@ func (g *gen) errorRecipe(c *model.Command, r model.ErrorRow) (rowRecipe, error)
 			after: []string{"When I send GetDeviceInfo", "Then the response field partition_state is Unprovisioned", "When I send EstablishCredential", status("Success")},
 		}, nil
 	case "ChangePin/PinIncorrect":
+		// That the failure counts towards the lockout (IHSM-PRV-009) is
+		// the lockout scenarios' part.
 		return rowRecipe{
+			reqs:  []string{"IHSM-PRV-012"},
 			tags:  []string{tagSerial},
 			setup: inSession,
 			act:   send("When", c.Name, "", kv{"current_pin", "text:not-the-suite-pin"}, kv{"new_pin", "text:another-pin-0003"}),
@@ -478,22 +492,10 @@ func (g *gen) maskedOffset(field string) (int, error) {
 	return 0, fmt.Errorf("the masked key format has no field %s", field)
 }
 
-// genError carries a recipe's error out of a panic in a table helper.
-type genError struct{ err error }
-
 // errorTables is errors.feature: one scenario per row of every command's
 // own error table.
-func (g *gen) errorTables() (f *feature, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			ge, ok := r.(genError)
-			if !ok {
-				panic(r)
-			}
-			err = ge.err
-		}
-	}()
-	f = &feature{
+func (g *gen) errorTables() (*feature, error) {
+	f := &feature{
 		file:  "errors.feature",
 		title: "Every row of every command's error table",
 		desc: "One scenario per row of the error table of each command (spec/commands/*.yaml): it drives the device into " +
