@@ -2,29 +2,42 @@ package steps
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/openihsm/openihsm/conformance/driver"
 	"github.com/openihsm/openihsm/spec/rc"
 )
 
-// restore puts the device back after a scenario tagged @needs-control or
-// @destructive failed midway, so one failure does not fail every later
-// scenario: the clock steps the scenario made are undone; a tampered or
-// zeroized device is reset (factory state; later scenarios provision
-// again in their set-up), any other device is power-cycled (sessions are
-// volatile, an Error state ends); and a partition left locked out waits
-// out the longest backoff on the device clock and is unlocked with the
-// suite PIN, the clock then set back. Without a control channel nothing
-// can be restored.
+// restore puts the device back after a scenario failed midway, so one
+// failure does not fail every later scenario. After a scenario tagged
+// @needs-control or @destructive, with a control channel: the clock steps
+// the scenario made are undone; a tampered or zeroized device is reset
+// (factory state; later scenarios provision again in their set-up), any
+// other device is power-cycled (sessions are volatile, an Error state
+// ends); and a partition left locked out waits out the longest backoff on
+// the device clock and is unlocked with the suite PIN, the clock then set
+// back. After any scenario that sent ChangePin: a partition whose PIN is
+// no longer the suite's gets it back from the PIN the scenario set.
 func (s *Scenario) restore(ctx context.Context) error {
-	c := s.env.Control
-	if c == nil || !(s.hasTag("@needs-control") || s.hasTag("@destructive")) {
-		return nil
-	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
+	var errs []error
+	if c := s.env.Control; c != nil && (s.hasTag("@needs-control") || s.hasTag("@destructive")) {
+		errs = append(errs, s.restoreDevice(ctx, c))
+	}
+	for p, pins := range s.pins {
+		if err := s.env.restorePIN(ctx, p, pins); err != nil {
+			errs = append(errs, fmt.Errorf("partition %d: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Scenario) restoreDevice(ctx context.Context, c driver.Control) error {
 	var errs []error
 	if s.clock != 0 {
 		if err := c.AdvanceClock(ctx, -s.clock); err != nil {
@@ -91,4 +104,30 @@ func (e *Env) unlock(ctx context.Context, p int) error {
 		err = cerr
 	}
 	return err
+}
+
+// restorePIN gives partition p the suite PIN again if a scenario left one
+// of pins (the new PINs it sent in ChangePin) in its place.
+func (e *Env) restorePIN(ctx context.Context, p int, pins [][]byte) error {
+	s := newScenario(e, "restore", nil)
+	defer s.cleanup(ctx)
+	s.part = p
+	err := s.sendCredential(ctx, "OpenSession", credOpts{})
+	if err != nil || s.last.status != rc.PinIncorrect {
+		return err // the suite PIN works, or the partition has no PIN
+	}
+	for _, pin := range pins {
+		if slices.Equal(pin, e.PIN) {
+			continue
+		}
+		if err := s.sendCredential(ctx, "OpenSession", credOpts{pin: pin}); err != nil {
+			return err
+		}
+		if s.last.status != rc.Success {
+			continue
+		}
+		table := map[string]string{"current_pin": "hex:" + hex.EncodeToString(pin), "new_pin": "hex:" + hex.EncodeToString(e.PIN)}
+		return s.must(ctx, "ChangePin", table, sendMode{}, rc.Success)
+	}
+	return errors.New("the suite PIN no longer opens a session and no PIN the scenario set does")
 }

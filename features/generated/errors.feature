@@ -70,9 +70,10 @@ Feature: Every row of every command's error table
   Scenario: ChangePin answers PinIncorrect when the current PIN is wrong; the failure counts towards lockout
     Given a provisioned partition
     And an open session
-    When I send ChangePin with:
+    When I save the suite PIN as @pin
+    And I send ChangePin with:
       | current_pin | text:not-the-suite-pin |
-      | new_pin     | text:another-pin-0003  |
+      | new_pin     | @pin                   |
     Then the status is PinIncorrect
     When I send OpenSession
     Then the status is Success
@@ -85,8 +86,8 @@ Feature: Every row of every command's error table
     And I switch to session "before"
     And I save the suite PIN as @pin
     And I send ChangePin with:
-      | current_pin | @pin                  |
-      | new_pin     | text:another-pin-0003 |
+      | current_pin | @pin |
+      | new_pin     | @pin |
     Then the status is PinLockedOut
     When the clock advances by 1s
     And I send OpenSession

@@ -324,8 +324,8 @@ func TestUnreachableDevice(t *testing.T) {
 }
 
 // TestFailureDoesNotCascade runs scenarios that fail midway with the
-// device clock moved, the device tampered and a partition locked out: the
-// device is restored after each, so the scenario that runs after them
+// device clock moved, the device tampered, a partition locked out or its
+// PIN changed: the device is restored after each, so the scenario that runs after them
 // passes, including the check of the certificates the reset issued (valid
 // only if the clock was set back first).
 func TestFailureDoesNotCascade(t *testing.T) {
@@ -347,6 +347,17 @@ func TestFailureDoesNotCascade(t *testing.T) {
     And I send OpenSession
     Then the status is Success
 `
+		pin = `
+  @baseline @IHSM-PRV-012
+  Scenario: A changed PIN, then a wrong expectation
+    Given a provisioned partition
+    And an open session
+    And I save the suite PIN as @pin
+    When I send ChangePin with:
+      | current_pin | @pin                |
+      | new_pin     | text:changed-pin-01 |
+    Then the status is PinIncorrect
+`
 		after = `
   @baseline @serial @IHSM-SES-001
   Scenario: Afterwards the device serves sessions and its certificates are valid
@@ -362,7 +373,9 @@ func TestFailureDoesNotCascade(t *testing.T) {
 	// Without the tamper (and its reset), only the lockout's restoration
 	// (the backoff waited out on the device clock, the PIN counter reset)
 	// lets the last scenario open a session.
-	for name, text := range map[string]string{"tamper and lockout": tamper + lockout + after, "lockout": lockout + after} {
+	// A failed scenario that changed the PIN gets the suite PIN back
+	// (without a control channel too).
+	for name, text := range map[string]string{"tamper and lockout": tamper + lockout + after, "lockout": lockout + after, "pin": pin + after} {
 		t.Run(name, func(t *testing.T) {
 			failureDoesNotCascade(t, fstest.MapFS{"cascade.feature": {Data: []byte("Feature: Failures midway\n" + text)}})
 		})
