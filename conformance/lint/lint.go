@@ -66,9 +66,11 @@ type Options struct {
 	Steps []string
 }
 
-// SuiteTags are the tags the runner gives a meaning to, besides profiles
-// and requirement ids.
-var SuiteTags = []string{runner.TagSerial, runner.TagDestructive, runner.TagNeedsControl, runner.TagTwoPartitions, runner.TagNotMechanical}
+// SuiteTags returns the tags the runner gives a meaning to, besides
+// profiles and requirement ids.
+func SuiteTags() []string {
+	return []string{runner.TagSerial, runner.TagDestructive, runner.TagNeedsControl, runner.TagTwoPartitions, runner.TagNotMechanical}
+}
 
 // scenarioInfo is what the coverage rules need of one runnable pickle.
 type scenarioInfo struct {
@@ -257,9 +259,9 @@ func (l *linter) tags(uri string, line int, tags []string) scenarioInfo {
 			default:
 				info.reqs = append(info.reqs, name)
 			}
-		case slices.Contains(SuiteTags, t):
+		case slices.Contains(SuiteTags(), t):
 		default:
-			l.add(uri, line, "unknown-tag", "%s is neither a profile, a requirement id nor one of the suite's tags %v", t, SuiteTags)
+			l.add(uri, line, "unknown-tag", "%s is neither a profile, a requirement id nor one of the suite's tags %v", t, SuiteTags())
 		}
 	}
 	if len(info.profiles) != 1 {

@@ -7,8 +7,12 @@ import (
 	"io"
 	"io/fs"
 	"regexp"
+	"slices"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/openihsm/openihsm/conformance/report"
+	"github.com/openihsm/openihsm/spec/model"
 )
 
 // ExemptionsFile is the name of the exemption list in a feature bundle:
@@ -75,3 +79,34 @@ func LoadExemptions(fsys fs.FS) ([]Exemption, error) {
 
 // yamlLine finds the line of a YAML error, "line 12".
 var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// Shortfalls lists what keeps a report from being a complete pass: a
+// scenario that failed, was skipped or was not tested (other than a
+// @not-mechanical one, whose condition no client can produce), a run
+// problem, and a MUST requirement tested by wire or control that did not
+// pass and is not exempted. The reference HSM must have none.
+func Shortfalls(r *report.Report, exempt []Exemption) []string {
+	var out []string
+	for _, s := range r.Scenarios {
+		if s.Status == report.Passed || s.Status == report.NotTested && slices.Contains(s.Tags, TagNotMechanical) {
+			continue
+		}
+		out = append(out, fmt.Sprintf("%s %s: %s: %s", s.ID, s.Name, s.Status, s.Message))
+	}
+	for _, p := range r.Problems {
+		out = append(out, "problem: "+p)
+	}
+	ex := map[string]bool{}
+	for _, e := range exempt {
+		ex[e.ID] = true
+	}
+	for _, q := range r.Requirements {
+		if q.Level == model.LevelMust && (q.Tested == model.TestedByWire || q.Tested == model.TestedByControl) && !ex[q.ID] && q.Status != report.Passed {
+			out = append(out, fmt.Sprintf("requirement %s: %s (%s)", q.ID, q.Status, q.Reason))
+		}
+	}
+	if r.Result != report.Passed {
+		out = append(out, "result: "+r.Result)
+	}
+	return out
+}

@@ -65,8 +65,8 @@ const (
 // a device that fails, cannot be reached, or whose claims leave nothing to
 // run is a report whose Result is failed and whose Problems say why.
 func Run(ctx context.Context, o Options) (*report.Report, error) {
-	if o.Spec == nil || o.Features == nil || o.Driver == nil {
-		return nil, errors.New("runner: spec, features and driver are required")
+	if o.Spec == nil || o.SpecDigest == "" || o.Features == nil || o.Driver == nil {
+		return nil, errors.New("runner: the spec, its digest, the features and a driver are required")
 	}
 	if o.Seed == 0 {
 		o.Seed = time.Now().UnixNano()

@@ -8,7 +8,11 @@
 // Each scenario gets its own state (connections per partition, sessions,
 // saved values, the last exchange), created in a Before hook and carried in
 // the step context; nothing is global, so scenarios run in parallel. The
-// shared, read-only part of a run is an [Env].
+// shared, read-only part of a run is an [Env]. The After hook deletes the
+// scenario's keys and closes its sessions; when the scenario failed, it
+// also restores the device (the clock steps undone, a reset or power
+// cycle, a lockout waited out, a changed PIN put back), so one failure
+// does not fail the scenarios after it.
 //
 // # Vocabulary
 //

@@ -393,7 +393,7 @@ func (g *gen) recipe(c *model.Command, r model.ErrorRow, ferr *error) (rowRecipe
 			setup: cat(inSession, []string{"When I save the suite PIN as @pin"}),
 			// The new PIN is the suite's own, so a device that wrongly
 			// accepts the request changes nothing later scenarios need.
-			act: send("When", c.Name, "", kv{"current_pin", "text:not-the-suite-pin"}, kv{"new_pin", "@pin"}),
+			act:   send("When", c.Name, "", kv{"current_pin", "text:not-the-suite-pin"}, kv{"new_pin", "@pin"}),
 			after: []string{"When I send OpenSession", status("Success")},
 		}, nil
 	case "ChangePin/PinLockedOut":

@@ -141,8 +141,7 @@ func (g *gen) limitRecipe(name string, v uint64) (limitRecipe, error) {
 		return limitRecipe{tags: []string{tagSerial, tagNeedsControl}, reqs: []string{"IHSM-PRV-010"}, steps: []string{
 			"Given a provisioned partition",
 			fmt.Sprintf("When I fail the PIN check of OpenSession %d times", n),
-			"And I send OpenSession", status("PinLockedOut"),
-			fmt.Sprintf("When the clock advances by %dms", half), "And I send OpenSession", status("PinLockedOut"),
+			fmt.Sprintf("And the clock advances by %dms", half), "And I send OpenSession", status("PinLockedOut"),
 			fmt.Sprintf("When the clock advances by %dms", v*1000-half), "And I send OpenSession", status("Success"),
 			fmt.Sprintf("Then the clock goes back by %ds", v),
 		}}, nil
