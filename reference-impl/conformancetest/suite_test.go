@@ -2,10 +2,12 @@ package conformancetest
 
 import (
 	"context"
-	"fmt"
-	"os"
+	"io/fs"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/openihsm/openihsm/conformance/driver"
 	"github.com/openihsm/openihsm/conformance/report"
@@ -14,29 +16,13 @@ import (
 	"github.com/openihsm/openihsm/reference-impl/refhsm"
 	"github.com/openihsm/openihsm/spec"
 	"github.com/openihsm/openihsm/spec/model"
-	"github.com/openihsm/openihsm/spec/transport"
 )
 
-// TestMain lets the test binary act as an exec adapter for
-// TestSuiteExec: "conformancetest.test bridge TARGET" copies frames
-// between its stdin and stdout and the endpoint TARGET
-// (spec/transport.Bridge, the code of `ihsm bridge`).
-func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "bridge" {
-		if err := transport.Bridge(context.Background(), os.Args[2], os.Stdin, os.Stdout); err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(1)
-		}
-		os.Exit(0)
-	}
-	os.Exit(m.Run())
-}
-
-// suite runs the whole suite, destructive and control scenarios
-// included, against the reference HSM h through targets, and demands a
-// complete pass (runner.Shortfalls). The vectors, which do not depend on
-// the transport, run in TestVectorsPassOnReference.
-func suite(t *testing.T, h *refhsm.HSM, targets []string) {
+// suite runs the bundle, destructive and control scenarios included,
+// against the reference HSM h through targets, and returns the report.
+// The vectors, which do not depend on the transport, run in
+// TestVectorsPassOnReference.
+func suite(t *testing.T, h *refhsm.HSM, targets []string, bundle fs.FS, profiles ...string) *report.Report {
 	t.Helper()
 	ctl, err := driver.DialControl(context.Background(), h.ControlURL())
 	if err != nil {
@@ -52,25 +38,18 @@ func suite(t *testing.T, h *refhsm.HSM, targets []string) {
 		t.Fatal(err)
 	}
 	r, err := runner.Run(context.Background(), runner.Options{
-		Spec: sp, SpecDigest: digest, Features: features.FS, Driver: driver.WithControl(&driver.URLs{Targets: targets}, ctl),
+		Spec: sp, SpecDigest: digest, Features: bundle, Driver: driver.WithControl(&driver.URLs{Targets: targets}, ctl),
 		Target: strings.Join(targets, ","), Out: t.TempDir(), AllowDestructive: true, Concurrency: 2, SkipVectors: true,
+		Profiles: profiles,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ex, err := runner.LoadExemptions(features.FS)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if bad := runner.Shortfalls(r, ex); len(bad) > 0 {
-		t.Fatalf("the reference HSM does not pass the whole suite over %s:\n%s", targets[0], strings.Join(bad, "\n"))
-	}
-	if r.Result != report.Passed {
-		t.Fatalf("result %s", r.Result)
-	}
+	return r
 }
 
-// TestSuiteTCP runs the suite over tcp:// endpoints.
+// TestSuiteTCP runs the whole suite over tcp:// endpoints and demands a
+// complete pass (runner.Shortfalls).
 func TestSuiteTCP(t *testing.T) {
 	h, err := refhsm.Start(refhsm.Options{PINIterations: 1000, TCPAddr: "127.0.0.1:0"})
 	if err != nil {
@@ -81,21 +60,68 @@ func TestSuiteTCP(t *testing.T) {
 	if len(targets) != 2 || !strings.HasPrefix(targets[0], "tcp://127.0.0.1:") {
 		t.Fatalf("targets %v", targets)
 	}
-	suite(t, h, targets)
-}
-
-// TestSuiteExec runs the suite over exec: endpoints: each connection is a
-// child process (this test binary) bridging its stdin and stdout to a
-// partition's Unix socket.
-func TestSuiteExec(t *testing.T) {
-	h := start(t)
-	exe, err := os.Executable()
+	r := suite(t, h, targets, features.FS)
+	ex, err := runner.LoadExemptions(features.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if bad := runner.Shortfalls(r, ex); len(bad) > 0 {
+		t.Fatalf("the reference HSM does not pass the whole suite over TCP:\n%s", strings.Join(bad, "\n"))
+	}
+}
+
+// TestSuiteExec runs the hand-written features over exec: endpoints, each
+// connection a child `ihsm bridge unix:///...` process (the adapter
+// docs/vendor.md gives vendors), and demands that every scenario pass.
+// One child per connection makes this the slowest transport, and the
+// generated scenarios exercise no transport path the hand-written ones do
+// not (raw frames, length prefixes, control events, destructive runs);
+// they run over Unix sockets, in process and over TCP.
+func TestSuiteExec(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the ihsm binary")
+	}
+	bin := filepath.Join(t.TempDir(), "ihsm")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/ihsm").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	h := start(t)
 	var targets []string
 	for _, u := range h.Targets() {
-		targets = append(targets, "exec:"+exe+" bridge "+u)
+		targets = append(targets, "exec:"+bin+" bridge "+u)
 	}
-	suite(t, h, targets)
+	// The hand-written features have no pqc scenario (pqc is the
+	// generated ones' and the vectors').
+	r := suite(t, h, targets, handWritten(t), "baseline", "attestation", "migration")
+	var bad []string
+	for _, s := range r.Scenarios {
+		if s.Status != report.Passed {
+			bad = append(bad, s.ID+" "+s.Name+": "+s.Status+": "+s.Message)
+		}
+	}
+	bad = append(bad, r.Problems...)
+	if len(bad) > 0 || r.Result != report.Passed || len(r.Scenarios) == 0 {
+		t.Fatalf("the reference HSM does not pass the hand-written features over exec (%s):\n%s", r.Result, strings.Join(bad, "\n"))
+	}
+}
+
+// handWritten is the feature bundle without features/generated.
+func handWritten(t *testing.T) fs.FS {
+	t.Helper()
+	out := fstest.MapFS{}
+	entries, err := fs.ReadDir(features.FS, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".feature") {
+			continue
+		}
+		data, err := fs.ReadFile(features.FS, e.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = &fstest.MapFile{Data: data}
+	}
+	return out
 }
