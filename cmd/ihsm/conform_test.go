@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -69,5 +70,33 @@ func TestBridgeBinary(t *testing.T) {
 	}
 	if err := tr.Close(); err != nil {
 		t.Fatalf("the adapter did not end cleanly: %v", err)
+	}
+}
+
+// TestConformExitCodes checks the exit statuses of docs/vendor.md that
+// need no device: bad usage is 2, an unreachable device is 1 with the
+// report written and the reason printed.
+func TestConformExitCodes(t *testing.T) {
+	out := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		code int
+	}{
+		{[]string{"--target", "http://device"}, 2},
+		{[]string{"--target", "unix:///x.sock", "--implementation", filepath.Join(out, "missing.yaml")}, 2},
+		{[]string{"--control", "unix:///c.sock"}, 2},
+		{[]string{"--no-such-flag"}, 2},
+	} {
+		if code, _, errOut := runIHSM(append([]string{"conform", "--out", out}, c.args...)...); code != c.code {
+			t.Errorf("%v: exit %d, want %d\n%s", c.args, code, c.code, errOut)
+		}
+	}
+	target := "unix://" + filepath.Join(t.TempDir(), "nobody.sock")
+	code, stdout, stderr := runIHSM("conform", "--target", target, "--out", out)
+	if code != 1 || !strings.Contains(stdout, "problem: the device at "+target+" does not answer") || !strings.Contains(stderr, "nothing was tested") {
+		t.Fatalf("unreachable device: exit %d\nstdout: %s\nstderr: %s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "conformance-report.json")); err != nil {
+		t.Fatal(err)
 	}
 }
