@@ -197,7 +197,7 @@ Feature: Device lifecycle through the control channel
     Given a provisioned partition
     And an open session as "after"
 
-  @baseline @destructive @serial @needs-control @IHSM-TMP-004
+  @baseline @destructive @serial @needs-control @two-partitions @IHSM-TMP-004
   Scenario: Zeroizing every partition through the control channel leaves the device Zeroized, also after a restart
     Given a provisioned partition
     And an open session

@@ -23,6 +23,7 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 func commands() map[string]command {
 	cmds := map[string]command{
 		"attest":    {"verify attestation reports; fetch a device attestation", runAttest},
+		"bridge":    {"exec adapter: copy frames between stdin/stdout and a device endpoint", runBridge},
 		"device":    {"device info, capabilities, self-tests, certificates, zeroize", runDevice},
 		"key":       {"generate, use, derive, wrap, import and attest keys on a device", runKey},
 		"provision": {"establish the partition credential (PIN)", runProvision},

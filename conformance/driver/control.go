@@ -18,12 +18,13 @@ import (
 const maxControlMessage = 4096
 
 // RemoteControl speaks the control protocol of an endpoint named by
-// --control (unix:///path or tcp://host:port): each request is a frame
-// holding a deterministic CBOR map {1: op, 2: self-test name, 4: clock
-// step in nanoseconds}, each answer a frame holding {1: ok, 2: error,
-// 3: device state, 4: device time}. The operations are reset,
-// power-cycle, tamper, zeroize-all, migrate, advance-clock,
-// fail-self-test and hold-self-test.
+// --control (unix:///path or tcp://host:port; docs/vendor.md, "The control
+// protocol"): each request is a frame of at most 4096 bytes holding a
+// deterministic CBOR map {1: op, 2: self-test name, 4: clock step in
+// nanoseconds, negative to move the clock back}, each answer a frame
+// holding {1: ok, 2: error, 3: device state, 4: device time}. The
+// operations are reset, power-cycle, tamper, zeroize-all, migrate,
+// advance-clock, fail-self-test and hold-self-test.
 type RemoteControl struct {
 	mu   sync.Mutex
 	conn net.Conn

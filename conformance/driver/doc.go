@@ -2,7 +2,8 @@
 // opens wire-protocol connections to the device's partition endpoints, and
 // an optional Control (discovered by type assertion, like TPM platform
 // signals) drives the out-of-band events the @needs-control scenarios need:
-// reset, power cycle, tamper, migration, clock, forced self-test failure.
+// reset, power cycle, tamper, zeroize-all, migration, clock (forward and
+// back), forced self-test failure.
 //
 // A vendor never writes steps: it exposes its device on a Unix socket, a
 // TCP port or an adapter program speaking frames on stdin/stdout, and names

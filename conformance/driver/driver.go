@@ -32,7 +32,8 @@ type RawDialer interface {
 // offers no command for.
 type Control interface {
 	// Reset returns the device to its factory state: every partition
-	// unprovisioned, no keys, operational.
+	// unprovisioned, no keys, operational, also from Tampered or
+	// Zeroized.
 	Reset(ctx context.Context) error
 	// PowerCycle removes and restores power: sessions and session keys are
 	// lost, persistent state survives.
@@ -45,9 +46,14 @@ type Control interface {
 	// Migrate moves the device's live state to another host: open sessions
 	// then need ReopenSession.
 	Migrate(ctx context.Context) error
-	// AdvanceClock moves the device's clock forward (PIN backoff).
+	// AdvanceClock moves the clock the device uses for PIN backoff and
+	// certificates by d: forward, or back when d is negative (scenarios
+	// set back every step they make).
 	AdvanceClock(ctx context.Context, d time.Duration) error
-	// FailSelfTest makes the named self-test fail at its next run.
+	// FailSelfTest power-cycles the device with the named self-test
+	// forced to fail at that power-on: a known-answer test fails at once,
+	// a pairwise consistency test when the device next makes a key pair
+	// of its algorithm.
 	FailSelfTest(ctx context.Context, name string) error
 	// HoldSelfTest power-cycles the device and holds it in the SelfTest
 	// state, its power-on self-tests unfinished, until the next

@@ -6,13 +6,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 )
 
-// Version is the version of the report format.
-const Version = "1.0.0"
+// Version is the version of the report format. A minor version only adds
+// optional fields and values, so a reader of 1.1 reads 1.0 reports.
+const Version = "1.1.0"
 
 // Scenario and requirement outcomes.
 const (
@@ -20,6 +22,11 @@ const (
 	Failed    = "failed"
 	Skipped   = "skipped"    // deselected by the run's options (e.g. destructive without --allow-destructive)
 	NotTested = "not-tested" // the device does not claim it, or it needs a control channel the run lacks
+	// Incomplete is a run result: nothing failed, but a claimed and
+	// selected profile had no scenario that ran (all needed a control
+	// channel, two partition endpoints or --allow-destructive), so the
+	// run cannot say the device conforms to it.
+	Incomplete = "incomplete"
 )
 
 // Report is conformance-report.json.
@@ -28,11 +35,12 @@ type Report struct {
 	Suite          Suite           `json:"suite"`
 	Implementation Implementation  `json:"implementation"`
 	Target         string          `json:"target"`
-	Control        bool            `json:"control"` // a control endpoint was available
-	Seed           int64           `json:"seed"`
+	Control        bool            `json:"control"`     // a control endpoint was available
+	Seed           int64           `json:"seed"`        // random order seed of the parallel pass
+	SerialSeed     int64           `json:"serial_seed"` // random order seed of the pass of @serial and @destructive scenarios
 	Started        time.Time       `json:"started"`
 	Finished       time.Time       `json:"finished"`
-	Result         string          `json:"result"` // passed or failed
+	Result         string          `json:"result"` // passed, failed or incomplete
 	Profiles       []ProfileResult `json:"profiles"`
 	Requirements   []Requirement   `json:"requirements"`
 	Scenarios      []Scenario      `json:"scenarios"`
@@ -44,11 +52,19 @@ type Report struct {
 // Suite identifies exactly what was run.
 type Suite struct {
 	Name           string `json:"name"`
-	Version        string `json:"version"`
+	Version        string `json:"version"` // the suite's build (module version and VCS revision)
 	SpecVersion    string `json:"spec_version"`
 	APIRevision    string `json:"api_revision"`
 	SpecDigest     string `json:"spec_digest"`     // sha256 over the spec files
 	FeaturesDigest string `json:"features_digest"` // sha256 over the feature files
+	// StepsDigest is the sha256 over the step vocabulary (every step's
+	// regular expression, in definition order).
+	StepsDigest string `json:"steps_digest,omitempty"`
+	// BinaryDigest is the sha256 of the executable that ran the suite.
+	BinaryDigest string `json:"binary_digest,omitempty"`
+	// Digest is the sha256 over the features, steps and binary digests:
+	// one value naming exactly which suite ran.
+	Digest string `json:"digest,omitempty"`
 }
 
 // Implementation is the vendor's declaration (implementation.yaml) as checked
@@ -67,9 +83,13 @@ type Implementation struct {
 
 // ProfileResult tallies the scenarios of one profile.
 type ProfileResult struct {
-	Name      string `json:"name"`
-	Claimed   bool   `json:"claimed"`
-	Result    string `json:"result"` // passed, failed or not-tested
+	Name    string `json:"name"`
+	Claimed bool   `json:"claimed"`
+	Result  string `json:"result"` // passed, failed or not-tested
+	// Reason says why a profile did not pass: not claimed, not selected,
+	// rejected by the implementation check, or why none of its scenarios
+	// ran.
+	Reason    string `json:"reason,omitempty"`
 	Passed    int    `json:"passed"`
 	Failed    int    `json:"failed"`
 	Skipped   int    `json:"skipped"`
@@ -149,9 +169,28 @@ func Validate(data []byte) error {
 	return nil
 }
 
+// ProfileClaim is what a run knows of a profile before its scenarios run.
+type ProfileClaim struct {
+	Claimed bool // the implementation claims it
+	// Selected is set when its scenarios ran: claimed, accepted by the
+	// implementation check and selected by the run's options.
+	Selected bool
+	// Rejected is why the implementation check refused a claimed profile
+	// (a mandatory feature missing); the profile fails.
+	Rejected string
+}
+
 // Finalize computes the requirement and profile verdicts and the overall
-// result from the scenarios. reqs lists every requirement of the spec.
-func (r *Report) Finalize(reqs []Requirement, claimed map[string]bool) {
+// result from the scenarios. reqs lists every requirement of the spec (a
+// Reason given for an uncovered one is kept); profiles has every profile
+// of the spec.
+//
+// A claimed, selected profile passes when some of its scenarios passed and
+// none failed. One whose scenarios all went untested (they needed a
+// control channel, two endpoints or --allow-destructive) is not-tested
+// with the reason, and the run is incomplete rather than passed. One the
+// bundle has no scenario for at all fails: the suite cannot test it.
+func (r *Report) Finalize(reqs []Requirement, profiles map[string]ProfileClaim) {
 	byReq := map[string][]Scenario{}
 	for _, s := range r.Scenarios {
 		for _, id := range s.Requirements {
@@ -167,22 +206,26 @@ func (r *Report) Finalize(reqs []Requirement, claimed map[string]bool) {
 			st = append(st, s.Status)
 		}
 		q.Status = combine(st)
-		if len(st) == 0 {
-			q.Status = NotTested
-			if q.Reason == "" {
-				q.Reason = "no scenario checks this requirement"
-				if q.Tested == "review" {
-					q.Reason = "checked by review only"
-				}
-			}
+		switch {
+		case len(st) == 0 && q.Reason == "" && q.Tested == "review":
+			q.Reason = "checked by review only"
+		case len(st) == 0 && q.Reason == "":
+			q.Reason = "no scenario checks this requirement"
+		case len(st) == 0:
+			// The reason given (features/uncovered.yaml) stays.
+		case q.Status == NotTested:
+			q.Reason = byReq[q.ID][0].Message
+		default:
+			q.Reason = ""
 		}
 		r.Requirements = append(r.Requirements, q)
 	}
 	sort.Slice(r.Requirements, func(i, j int) bool { return r.Requirements[i].ID < r.Requirements[j].ID })
 
 	prof := map[string]*ProfileResult{}
-	for name, c := range claimed {
-		prof[name] = &ProfileResult{Name: name, Claimed: c}
+	untested := map[string]map[string]int{}
+	for name, c := range profiles {
+		prof[name] = &ProfileResult{Name: name, Claimed: c.Claimed}
 	}
 	for _, s := range r.Scenarios {
 		p := prof[s.Profile]
@@ -200,18 +243,38 @@ func (r *Report) Finalize(reqs []Requirement, claimed map[string]bool) {
 		default:
 			p.NotTested++
 		}
+		if s.Status == Skipped || s.Status == NotTested {
+			if untested[s.Profile] == nil {
+				untested[s.Profile] = map[string]int{}
+			}
+			why, _, _ := strings.Cut(s.Message, ": ")
+			untested[s.Profile][why]++
+		}
 	}
 	r.Profiles = r.Profiles[:0]
 	failed := len(r.Problems) > 0
-	for _, p := range prof {
+	incomplete := false
+	for name, p := range prof {
+		c := profiles[name]
 		switch {
 		case p.Failed > 0:
 			p.Result = Failed
 			failed = true
-		case p.Passed > 0 && p.Claimed:
+		case c.Rejected != "":
+			p.Result, p.Reason = Failed, "rejected: "+c.Rejected
+			failed = true
+		case !c.Claimed:
+			p.Result, p.Reason = NotTested, "not claimed"
+		case !c.Selected:
+			p.Result, p.Reason = NotTested, "not selected"
+		case p.Passed > 0:
 			p.Result = Passed
+		case p.Skipped+p.NotTested == 0:
+			p.Result, p.Reason = Failed, "the feature bundle has no scenario for this profile"
+			failed = true
 		default:
-			p.Result = NotTested
+			p.Result, p.Reason = NotTested, "no scenario ran: "+why(untested[name])
+			incomplete = true
 		}
 		r.Profiles = append(r.Profiles, *p)
 	}
@@ -221,10 +284,37 @@ func (r *Report) Finalize(reqs []Requirement, claimed map[string]bool) {
 			failed = true
 		}
 	}
-	r.Result = Passed
-	if failed {
+	switch {
+	case failed:
 		r.Result = Failed
+	case incomplete:
+		r.Result = Incomplete
+	default:
+		r.Result = Passed
 	}
+}
+
+// why summarises the reasons scenarios were not run, most frequent first.
+func why(counts map[string]int) string {
+	type kv struct {
+		why string
+		n   int
+	}
+	var l []kv
+	for w, n := range counts {
+		l = append(l, kv{w, n})
+	}
+	sort.Slice(l, func(i, j int) bool {
+		if l[i].n != l[j].n {
+			return l[i].n > l[j].n
+		}
+		return l[i].why < l[j].why
+	})
+	var parts []string
+	for _, x := range l {
+		parts = append(parts, fmt.Sprintf("%d %s", x.n, x.why))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // combine folds scenario outcomes into a requirement outcome: any failure

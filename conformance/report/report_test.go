@@ -31,7 +31,7 @@ func sample() *Report {
 		{ID: "IHSM-CRY-010", Level: "MUST", Profile: "pqc", Tested: "wire"},
 		{ID: "IHSM-ATT-009", Level: "SHOULD", Profile: "attestation", Tested: "review"},
 	}
-	r.Finalize(reqs, map[string]bool{"baseline": true, "pqc": false})
+	r.Finalize(reqs, map[string]ProfileClaim{"baseline": {Claimed: true, Selected: true}, "pqc": {}})
 	return r
 }
 
@@ -55,9 +55,68 @@ func TestFinalizeAndSchema(t *testing.T) {
 	}
 
 	r.Scenarios[0].Status = Failed
-	r.Finalize(r.Requirements, map[string]bool{"baseline": true})
+	r.Finalize(r.Requirements, map[string]ProfileClaim{"baseline": {Claimed: true, Selected: true}})
 	if r.Result != Failed {
 		t.Fatal("a failed scenario did not fail the report")
+	}
+}
+
+// TestClaimedProfileWithoutPassIsNotAPass checks the rule for a claimed
+// profile none of whose scenarios passed: untested for lack of a control
+// channel it makes the run incomplete, with the reason; rejected, or
+// without any scenario in the bundle, it fails the run.
+func TestClaimedProfileWithoutPassIsNotAPass(t *testing.T) {
+	for name, c := range map[string]struct {
+		claim      ProfileClaim
+		scenarios  []Scenario
+		result     string
+		profile    string
+		reasonPart string
+	}{
+		"untested for lack of control": {
+			ProfileClaim{Claimed: true, Selected: true},
+			[]Scenario{{ID: "c.feature:2", Profile: "attestation", Status: NotTested, Message: "needs a control channel (--control)"}},
+			Incomplete, NotTested, "1 needs a control channel",
+		},
+		"rejected": {
+			ProfileClaim{Claimed: true, Rejected: "mandatory feature attest.key is not declared in implementation.yaml"},
+			[]Scenario{{ID: "c.feature:2", Profile: "attestation", Status: NotTested, Message: "profile attestation not claimed, rejected or not selected"}},
+			Failed, Failed, "rejected: mandatory feature attest.key",
+		},
+		"no scenario in the bundle": {
+			ProfileClaim{Claimed: true, Selected: true}, nil, Failed, Failed, "no scenario",
+		},
+		"not claimed": {
+			ProfileClaim{},
+			[]Scenario{{ID: "c.feature:2", Profile: "attestation", Status: NotTested}},
+			Passed, NotTested, "not claimed",
+		},
+		"not selected": {
+			ProfileClaim{Claimed: true},
+			[]Scenario{{ID: "c.feature:2", Profile: "attestation", Status: NotTested}},
+			Passed, NotTested, "not selected",
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := sample()
+			r.Scenarios = append(r.Scenarios[:1:1], c.scenarios...)
+			r.Finalize(r.Requirements, map[string]ProfileClaim{"baseline": {Claimed: true, Selected: true}, "attestation": c.claim})
+			if r.Result != c.result {
+				t.Errorf("result %s, want %s", r.Result, c.result)
+			}
+			for _, p := range r.Profiles {
+				if p.Name == "attestation" && (p.Result != c.profile || !strings.Contains(p.Reason, c.reasonPart)) {
+					t.Errorf("attestation: %s %q, want %s and a reason with %q", p.Result, p.Reason, c.profile, c.reasonPart)
+				}
+			}
+			data, err := json.Marshal(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Validate(data); err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }
 

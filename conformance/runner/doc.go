@@ -1,14 +1,24 @@
-// Package runner runs the conformance suite against a device: it selects
-// scenarios from the claimed profiles (the tag expression is computed in
-// code and a run that selects nothing fails), runs godog in strict mode with
-// a recorded random-order seed, first the independent scenarios in
-// parallel and then the @serial and @destructive ones alone, checks the
-// vendor's implementation.yaml against the device, and writes
-// conformance-report.json (validated against its schema), the hash-chained
-// transcript, cucumber JSON, JUnit XML and the requirement coverage matrix.
+// Package runner runs the conformance suite against a device: it checks
+// the vendor's implementation.yaml against the device, selects scenarios
+// from the claimed profiles (the tag expression is computed in code), runs
+// godog in strict mode with recorded random-order seeds, first the
+// independent scenarios in parallel and then the @serial and @destructive
+// ones alone, and writes conformance-report.json (validated against its
+// schema), the hash-chained transcript, cucumber JSON, JUnit XML and the
+// requirement coverage matrix.
 //
 // Scenarios a run cannot test are never reported as passed: a profile the
-// implementation does not claim, @needs-control without a control channel
-// and @two-partitions with a single endpoint are not-tested; @destructive
-// without AllowDestructive is skipped.
+// implementation does not claim, @needs-control without a control channel,
+// @two-partitions with a single endpoint and @not-mechanical (a generated
+// scenario whose condition no client can produce; its description says
+// why) are not-tested; @destructive without AllowDestructive is skipped.
+//
+// The result is failed when a scenario or vector failed, a claimed
+// profile was rejected (a mandatory feature the device does not report),
+// the device could not be reached, nothing could be selected, or a
+// declaration did not match; the report is written all the same, with
+// the problems. It is incomplete when nothing failed but a claimed,
+// selected profile had no scenario that could run, and passed otherwise.
+// A profile the bundle has no scenario for fails: the features lint
+// (package conformance/lint) keeps the suite's own bundle from having one.
 package runner

@@ -22,6 +22,9 @@ type Pickle struct {
 	Line int
 	Name string
 	Tags []string
+	// Description is the scenario's description: for a @not-mechanical
+	// scenario, why the suite cannot produce its condition.
+	Description string
 }
 
 // Key identifies a pickle across parses: lint guarantees names are unique
@@ -80,9 +83,11 @@ func parseFeature(uri string, data []byte) ([]Pickle, error) {
 		return nil, nil
 	}
 	lines := map[string]int{}
+	descs := map[string]string{}
 	var walk func(children []*messages.FeatureChild)
 	addScenario := func(sc *messages.Scenario) {
 		lines[sc.Id] = int(sc.Location.Line)
+		descs[sc.Id] = strings.Join(strings.Fields(sc.Description), " ")
 		for _, ex := range sc.Examples {
 			for _, row := range ex.TableBody {
 				lines[row.Id] = int(row.Location.Line)
@@ -116,7 +121,11 @@ func parseFeature(uri string, data []byte) ([]Pickle, error) {
 		for _, t := range p.Tags {
 			tags = append(tags, t.Name)
 		}
-		out = append(out, Pickle{URI: uri, Line: line, Name: p.Name, Tags: tags})
+		desc := ""
+		if len(p.AstNodeIds) > 0 {
+			desc = descs[p.AstNodeIds[0]]
+		}
+		out = append(out, Pickle{URI: uri, Line: line, Name: p.Name, Tags: tags, Description: desc})
 	}
 	return out, nil
 }

@@ -1,45 +1,41 @@
 package runner
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/openihsm/openihsm/features"
 )
 
-// TestFeatureBundle checks that the embedded bundle parses, that every
-// scenario carries exactly one profile tag and at least one requirement
-// tag, and that scenario names are unique within a file (results are
-// matched by name).
-func TestFeatureBundle(t *testing.T) {
+// TestParseFeatures checks that the embedded bundle parses, generated
+// subdirectory included, that every pickle has a line, and that a
+// @not-mechanical scenario carries its reason (the lint, package
+// conformance/lint, checks the tags and the steps).
+func TestParseFeatures(t *testing.T) {
 	ps, digest, err := ParseFeatures(features.FS)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(ps) == 0 || digest == "" {
+	if len(ps) == 0 || !strings.HasPrefix(digest, "sha256:") {
 		t.Fatalf("%d pickles, digest %q", len(ps), digest)
 	}
-	profiles := map[string]bool{"@baseline": true, "@pqc": true, "@attestation": true, "@migration": true}
-	seen := map[string]bool{}
+	generated, notMech := 0, 0
 	for _, p := range ps {
-		n := 0
-		for _, tg := range p.Tags {
-			if profiles[tg] {
-				n++
-			}
-		}
-		if n != 1 {
-			t.Errorf("%s %q: %d profile tags", p.ID(), p.Name, n)
-		}
-		if len(requirementsOf(p)) == 0 {
-			t.Errorf("%s %q: no requirement tag", p.ID(), p.Name)
-		}
-		if seen[p.Key()] {
-			t.Errorf("%s: duplicate scenario name %q", p.ID(), p.Name)
-		}
-		seen[p.Key()] = true
 		if p.Line == 0 {
 			t.Errorf("%q: no line", p.Name)
 		}
+		if strings.HasPrefix(p.URI, "generated/") {
+			generated++
+		}
+		if p.HasTag(TagNotMechanical) {
+			notMech++
+			if !strings.HasPrefix(p.Description, "Not produced mechanically: ") {
+				t.Errorf("%s: a @not-mechanical scenario without its reason: %q", p.ID(), p.Description)
+			}
+		}
+	}
+	if generated == 0 || notMech == 0 {
+		t.Errorf("%d generated pickles, %d @not-mechanical", generated, notMech)
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -17,7 +18,11 @@ import (
 )
 
 // Implementation is implementation.yaml: what a vendor declares about the
-// device under test.
+// device under test. Profiles claims conformance profiles, and with each
+// its mandatory features (spec.yaml); Features lists further optional
+// features the device implements outside the claimed profiles (listing a
+// mandatory feature again is allowed). Every claimed feature is checked
+// against GetCapabilities.
 type Implementation struct {
 	Vendor          string   `yaml:"vendor"`
 	Product         string   `yaml:"product"`
@@ -60,19 +65,48 @@ func strList(m map[string]any, name string) []string {
 	return out
 }
 
+// queryTimeout bounds the implementation check's requests.
+const queryTimeout = 30 * time.Second
+
+// check is the outcome of the implementation check.
+type check struct {
+	impl     report.Implementation
+	claims   map[string]report.ProfileClaim // every profile of the spec
+	problems []string
+	// unreachable is set when the device did not answer at all.
+	unreachable bool
+}
+
 // checkImplementation compares the declaration with GetDeviceInfo and
-// GetCapabilities. A claimed profile that lacks a mandatory feature, on
-// paper or on the device, is rejected with a problem naming the feature;
-// the returned map says which profiles are claimed.
-func checkImplementation(ctx context.Context, env *steps.Env, o Options) (report.Implementation, map[string]bool, []string) {
-	var problems []string
-	info, st, err := env.Query(ctx, "GetDeviceInfo")
-	if err != nil || st != rc.Success {
-		problems = append(problems, fmt.Sprintf("GetDeviceInfo: status %v, %v", st, err))
+// GetCapabilities. A claimed profile claims its mandatory features: one
+// the device does not report rejects the profile, with a problem naming
+// the feature. A feature declared beyond the profiles' must be reported
+// too. A device that cannot be reached is one problem saying so.
+func checkImplementation(ctx context.Context, env *steps.Env, o Options) check {
+	c := check{claims: map[string]report.ProfileClaim{}}
+	for _, p := range env.Spec.Meta.Profiles {
+		c.claims[p.Name] = report.ProfileClaim{}
 	}
-	caps, st, err := env.Query(ctx, "GetCapabilities")
-	if err != nil || st != rc.Success {
-		problems = append(problems, fmt.Sprintf("GetCapabilities: status %v, %v", st, err))
+	// A device that never answers must not hang the run.
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	info, st, err := env.Query(qctx, "GetDeviceInfo")
+	switch {
+	case err != nil:
+		// Nothing can be tested on an endpoint that does not answer with
+		// a response of the protocol.
+		c.unreachable = true
+		c.problems = append(c.problems, fmt.Sprintf("the device at %s does not answer GetDeviceInfo: %v", o.Target, err))
+	case st != rc.Success:
+		c.problems = append(c.problems, fmt.Sprintf("GetDeviceInfo: status %s", statusName(st)))
+	}
+	var caps map[string]any
+	if !c.unreachable {
+		caps, st, err = env.Query(qctx, "GetCapabilities")
+		if err != nil || st != rc.Success {
+			c.problems = append(c.problems, fmt.Sprintf("GetCapabilities: status %s, %v", statusName(st), err))
+			caps = nil
+		}
 	}
 	devFeatures := strList(caps, "features")
 	im := o.Implementation
@@ -82,7 +116,7 @@ func checkImplementation(ctx context.Context, env *steps.Env, o Options) (report
 			FirmwareVersion: strField(info, "firmware_version"), Features: devFeatures,
 		}
 		for _, p := range env.Spec.Meta.Profiles {
-			ok := true
+			ok := caps != nil
 			for _, f := range p.Mandatory {
 				ok = ok && slices.Contains(devFeatures, f)
 			}
@@ -95,50 +129,70 @@ func checkImplementation(ctx context.Context, env *steps.Env, o Options) (report
 			{"vendor", im.Vendor}, {"product", im.Product}, {"firmware_version", im.FirmwareVersion},
 		} {
 			if got := strField(info, f.name); info != nil && got != f.claim {
-				problems = append(problems, fmt.Sprintf("implementation.yaml declares %s %q, the device reports %q", f.name, f.claim, got))
+				c.problems = append(c.problems, fmt.Sprintf("implementation.yaml declares %s %q, the device reports %q", f.name, f.claim, got))
 			}
 		}
-	}
-	claimed := map[string]bool{}
-	for _, p := range env.Spec.Meta.Profiles {
-		claimed[p.Name] = false
 	}
 	for _, name := range im.Profiles {
 		p := env.Spec.Profile(name)
 		if p == nil {
-			problems = append(problems, fmt.Sprintf("implementation.yaml claims profile %q, which the spec does not define", name))
+			c.problems = append(c.problems, fmt.Sprintf("implementation.yaml claims profile %q, which the spec does not define", name))
 			continue
 		}
-		rejected := false
+		// Claiming a profile claims its mandatory features; the device
+		// must report each of them.
+		cl := report.ProfileClaim{Claimed: true}
 		for _, f := range p.Mandatory {
-			if !slices.Contains(im.Features, f) {
-				problems = append(problems, fmt.Sprintf("profile %s rejected: mandatory feature %s is not declared in implementation.yaml", name, f))
-				rejected = true
-			} else if !slices.Contains(devFeatures, f) {
-				problems = append(problems, fmt.Sprintf("profile %s rejected: mandatory feature %s is claimed but the device's GetCapabilities does not report it", name, f))
-				rejected = true
+			var why string
+			switch {
+			case caps == nil:
+				why = "the device's capabilities could not be read"
+			case !slices.Contains(devFeatures, f):
+				why = fmt.Sprintf("mandatory feature %s is not reported by the device's GetCapabilities", f)
+			default:
+				continue
+			}
+			c.problems = append(c.problems, fmt.Sprintf("profile %s rejected: %s", name, why))
+			if cl.Rejected == "" {
+				cl.Rejected = why
 			}
 		}
-		claimed[name] = !rejected
+		c.claims[name] = cl
 	}
 	for _, f := range im.Features {
 		if env.Spec.Feature(f) == nil {
-			problems = append(problems, fmt.Sprintf("implementation.yaml claims feature %q, which the spec does not define", f))
+			c.problems = append(c.problems, fmt.Sprintf("implementation.yaml claims feature %q, which the spec does not define", f))
 		} else if caps != nil && !slices.Contains(devFeatures, f) {
-			problems = append(problems, fmt.Sprintf("feature %s is claimed but the device's GetCapabilities does not report it", f))
+			c.problems = append(c.problems, fmt.Sprintf("feature %s is claimed but the device's GetCapabilities does not report it", f))
 		}
 	}
-	out := report.Implementation{
-		Vendor: im.Vendor, Product: im.Product, FirmwareVersion: im.FirmwareVersion,
+	c.impl = report.Implementation{
+		Vendor: orUnknown(im.Vendor), Product: orUnknown(im.Product), FirmwareVersion: orUnknown(im.FirmwareVersion),
 		Profiles: append([]string{}, im.Profiles...), Features: append([]string{}, im.Features...),
 	}
 	if slices.Contains(devFeatures, "attest.device") {
-		if dr, err := env.DeviceAttestation(ctx); err != nil {
-			problems = append(problems, err.Error())
+		if dr, err := env.DeviceAttestation(qctx); err != nil {
+			c.problems = append(c.problems, err.Error())
 		} else {
-			out.FirmwareMeasurement = "sha384:" + hex.EncodeToString(dr.FirmwareMeasurement)
+			c.impl.FirmwareMeasurement = "sha384:" + hex.EncodeToString(dr.FirmwareMeasurement)
 		}
 	}
-	sort.Strings(problems)
-	return out, claimed, problems
+	sort.Strings(c.problems)
+	return c
+}
+
+// orUnknown fills a field the report requires when the device could not
+// say (it was unreachable).
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+func statusName(c rc.Code) string {
+	if n := c.Name(); n != "" {
+		return n
+	}
+	return fmt.Sprintf("0x%08X", uint32(c))
 }

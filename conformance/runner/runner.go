@@ -54,14 +54,19 @@ const (
 	TagDestructive   = "@destructive"
 	TagNeedsControl  = "@needs-control"
 	TagTwoPartitions = "@two-partitions"
+	// TagNotMechanical marks a scenario whose condition no client can
+	// produce through the wire protocol and the control channel; it has
+	// no steps, its description says why, and it is reported not tested.
+	TagNotMechanical = "@not-mechanical"
 )
 
-// Run runs the suite and returns the finalized report. An error means the
-// run itself could not be carried out; a device that fails is a report
-// whose Result is failed.
+// Run runs the suite and returns the finalized report, written to Out. An
+// error means the run itself could not be carried out (options, outputs);
+// a device that fails, cannot be reached, or whose claims leave nothing to
+// run is a report whose Result is failed and whose Problems say why.
 func Run(ctx context.Context, o Options) (*report.Report, error) {
-	if o.Spec == nil || o.Features == nil || o.Driver == nil {
-		return nil, errors.New("runner: spec, features and driver are required")
+	if o.Spec == nil || o.SpecDigest == "" || o.Features == nil || o.Driver == nil {
+		return nil, errors.New("runner: the spec, its digest, the features and a driver are required")
 	}
 	if o.Seed == 0 {
 		o.Seed = time.Now().UnixNano()
@@ -69,10 +74,22 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	if o.Concurrency < 1 {
 		o.Concurrency = 1
 	}
+	if o.Target == "" {
+		o.Target = "unnamed driver"
+	}
 	pickles, featDigest, err := ParseFeatures(o.Features)
 	if err != nil {
 		return nil, err
 	}
+	exemptions, err := LoadExemptions(o.Features)
+	if err != nil {
+		return nil, err
+	}
+	suite, err := suiteOf(o.Spec, featDigest)
+	if err != nil {
+		return nil, err
+	}
+	suite.SpecDigest = o.SpecDigest
 	var tw io.Writer
 	var tfile *os.File
 	if o.Out != "" {
@@ -92,27 +109,33 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		return nil, err
 	}
 	r := &report.Report{
-		ReportVersion: report.Version,
-		Suite: report.Suite{
-			Name: "OpenIHSM conformance", Version: o.Spec.Meta.Version, SpecVersion: o.Spec.Meta.Version,
-			APIRevision: fmt.Sprintf("%d.%d", o.Spec.Meta.APIRevision.Major, o.Spec.Meta.APIRevision.Minor),
-			SpecDigest:  o.SpecDigest, FeaturesDigest: featDigest,
-		},
-		Target: o.Target, Control: env.Control != nil, Seed: o.Seed, Started: time.Now().UTC(),
+		ReportVersion: report.Version, Suite: suite,
+		Target: o.Target, Control: env.Control != nil, Seed: o.Seed, SerialSeed: o.Seed + 1, Started: time.Now().UTC(),
 	}
-	impl, claimed, problems := checkImplementation(ctx, env, o)
-	r.Implementation = impl
-	r.Problems = append(r.Problems, problems...)
+	chk := checkImplementation(ctx, env, o)
+	r.Implementation = chk.impl
+	r.Problems = append(r.Problems, chk.problems...)
+	claims := chk.claims
 
 	// Selection.
 	profiles := map[string]bool{}
 	for _, p := range o.Spec.Meta.Profiles {
 		profiles["@"+p.Name] = true
 	}
+	for _, p := range o.Profiles {
+		switch c, ok := claims[p]; {
+		case !ok:
+			r.Problems = append(r.Problems, fmt.Sprintf("--profile %s: the spec defines no such profile", p))
+		case !c.Claimed:
+			r.Problems = append(r.Problems, fmt.Sprintf("--profile %s: the implementation does not claim it", p))
+		}
+	}
 	var run []string
-	for p, c := range claimed {
-		if c && (len(o.Profiles) == 0 || slices.Contains(o.Profiles, p)) {
+	for p, c := range claims {
+		if c.Claimed && c.Rejected == "" && !chk.unreachable && (len(o.Profiles) == 0 || slices.Contains(o.Profiles, p)) {
 			run = append(run, "@"+p)
+			c.Selected = true
+			claims[p] = c
 		}
 	}
 	sort.Strings(run)
@@ -128,8 +151,12 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	for _, p := range pickles {
 		prof := profileOf(p, profiles)
 		switch {
+		case p.HasTag(TagNotMechanical):
+			notTested(p, report.NotTested, "not produced mechanically: "+strings.TrimPrefix(p.Description, "Not produced mechanically: "))
+		case chk.unreachable:
+			notTested(p, report.NotTested, "the device could not be reached")
 		case !slices.Contains(run, "@"+prof):
-			notTested(p, report.NotTested, "profile "+prof+" not claimed or not selected")
+			notTested(p, report.NotTested, "profile "+prof+" not claimed, rejected or not selected")
 		case p.HasTag(TagNeedsControl) && env.Control == nil:
 			notTested(p, report.NotTested, "needs a control channel (--control)")
 		case p.HasTag(TagTwoPartitions) && !twoParts:
@@ -139,6 +166,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 		}
 	}
 	excl := func(e expr) expr {
+		e = append(e, []string{"~" + TagNotMechanical})
 		if env.Control == nil {
 			e = append(e, []string{"~" + TagNeedsControl})
 		}
@@ -162,42 +190,49 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 			selected++
 		}
 	}
-	if selected == 0 {
-		return nil, fmt.Errorf("runner: the profiles %v select no scenario", run)
-	}
-	prog := newProgress(o.Progress, selected)
 	var cucumber []json.RawMessage
-	for i, pass := range []struct {
-		e    expr
-		conc int
-	}{{parallel, o.Concurrency}, {alone, 1}} {
-		n := 0
-		for _, p := range pickles {
-			if pass.e.match(p.Tags) {
-				n++
+	switch {
+	case chk.unreachable:
+	case selected == 0:
+		r.Problems = append(r.Problems, noneSelected(run, claims))
+	default:
+		prog := newProgress(o.Progress, selected)
+		for i, pass := range []struct {
+			e    expr
+			conc int
+			seed int64
+		}{{parallel, o.Concurrency, r.Seed}, {alone, 1, r.SerialSeed}} {
+			n := 0
+			for _, p := range pickles {
+				if pass.e.match(p.Tags) {
+					n++
+				}
+			}
+			if n == 0 {
+				continue
+			}
+			cj, code, err := runPass(ctx, o, env, pass.e, pass.conc, pass.seed, results, prog)
+			if err != nil {
+				return nil, err
+			}
+			cucumber = append(cucumber, cj...)
+			if code == 2 {
+				return nil, fmt.Errorf("runner: godog rejected its options (tags %q)", pass.e)
+			}
+			if code != 0 && !results.anyFailed() {
+				r.Problems = append(r.Problems, fmt.Sprintf("godog reported failure in pass %d (undefined or pending steps?)", i+1))
 			}
 		}
-		if n == 0 {
-			continue
-		}
-		cj, code, err := runPass(ctx, o, env, pass.e, pass.conc, o.Seed+int64(i), results, prog)
-		if err != nil {
-			return nil, err
-		}
-		cucumber = append(cucumber, cj...)
-		if code == 2 {
-			return nil, fmt.Errorf("runner: godog rejected its options (tags %q)", pass.e)
-		}
-		if code != 0 && !results.anyFailed() {
-			r.Problems = append(r.Problems, fmt.Sprintf("godog reported failure in pass %d (undefined or pending steps?)", i+1))
-		}
+		prog.done()
 	}
-	prog.done()
 
 	for _, p := range pickles {
 		res, ok := results.get(p.Key())
 		if !ok {
 			res = result{status: report.Failed, message: "selected but did not run"}
+			if selected == 0 || chk.unreachable {
+				res = result{status: report.NotTested, message: "not run"}
+			}
 		}
 		r.Scenarios = append(r.Scenarios, report.Scenario{
 			ID: p.ID(), Name: p.Name, Feature: p.URI, Tags: p.Tags,
@@ -205,7 +240,7 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 			Status: res.status, DurationMS: res.ms, Message: res.message,
 		})
 	}
-	if !o.SkipVectors {
+	if !o.SkipVectors && !chk.unreachable {
 		r.Vectors, r.Problems = runVectors(ctx, o, env.PIN, rec, r.Problems)
 	}
 	if err := rec.Flush(); err != nil {
@@ -213,21 +248,43 @@ func Run(ctx context.Context, o Options) (*report.Report, error) {
 	}
 	digest, frames := rec.Digest()
 	r.Transcript = report.Transcript{File: "transcript.jsonl", Digest: digest, Frames: frames}
+	why := map[string]string{}
+	for _, e := range exemptions {
+		why[e.ID] = "no scenario yet: " + e.Reason
+	}
 	var reqs []report.Requirement
 	for _, q := range o.Spec.Requirements {
 		if q.Withdrawn {
 			continue
 		}
-		reqs = append(reqs, report.Requirement{ID: q.ID, Level: q.Level, Profile: q.Profile, Tested: q.Tested})
+		reqs = append(reqs, report.Requirement{ID: q.ID, Level: q.Level, Profile: q.Profile, Tested: q.Tested, Reason: why[q.ID]})
 	}
 	r.Finished = time.Now().UTC()
-	r.Finalize(reqs, claimed)
+	r.Finalize(reqs, claims)
 	if o.Out != "" {
 		if err := writeOutputs(o.Out, r, cucumber); err != nil {
 			return r, err
 		}
 	}
 	return r, nil
+}
+
+// noneSelected explains a run that selected no scenario.
+func noneSelected(run []string, claims map[string]report.ProfileClaim) string {
+	if len(run) == 0 {
+		var claimed []string
+		for p, c := range claims {
+			if c.Claimed {
+				claimed = append(claimed, p)
+			}
+		}
+		sort.Strings(claimed)
+		if len(claimed) == 0 {
+			return "no scenario ran: the implementation claims no profile the spec defines"
+		}
+		return fmt.Sprintf("no scenario ran: no claimed profile %v is both accepted by the implementation check and selected", claimed)
+	}
+	return fmt.Sprintf("no scenario ran: the profiles %v select no scenario the run can execute (see the reasons of the scenarios)", run)
 }
 
 // runVectors runs the vectors on partition 0 after the scenarios, so
@@ -446,14 +503,20 @@ func writeOutputs(dir string, r *report.Report, cucumber []json.RawMessage) erro
 	return nil
 }
 
-// Summary writes the per-profile table of a report.
+// Summary writes the per-profile table of a report, the reason of each
+// profile that did not pass, the run's problems and its result.
 func Summary(w io.Writer, r *report.Report) {
-	fmt.Fprintf(w, "%-12s %-8s %7s %7s %8s %11s\n", "PROFILE", "CLAIMED", "PASSED", "FAILED", "SKIPPED", "NOT-TESTED")
+	fmt.Fprintf(w, "%-12s %-8s %-10s %7s %7s %8s %11s\n", "PROFILE", "CLAIMED", "RESULT", "PASSED", "FAILED", "SKIPPED", "NOT-TESTED")
 	for _, p := range r.Profiles {
-		fmt.Fprintf(w, "%-12s %-8v %7d %7d %8d %11d\n", p.Name, p.Claimed, p.Passed, p.Failed, p.Skipped, p.NotTested)
+		fmt.Fprintf(w, "%-12s %-8v %-10s %7d %7d %8d %11d\n", p.Name, p.Claimed, p.Result, p.Passed, p.Failed, p.Skipped, p.NotTested)
+	}
+	for _, p := range r.Profiles {
+		if p.Reason != "" && p.Claimed {
+			fmt.Fprintf(w, "profile %s: %s: %s\n", p.Name, p.Result, p.Reason)
+		}
 	}
 	for _, p := range r.Problems {
 		fmt.Fprintf(w, "problem: %s\n", p)
 	}
-	fmt.Fprintf(w, "result: %s (seed %d, transcript %s, %d frames)\n", r.Result, r.Seed, r.Transcript.Digest, r.Transcript.Frames)
+	fmt.Fprintf(w, "result: %s (seeds %d and %d, transcript %s, %d frames)\n", r.Result, r.Seed, r.SerialSeed, r.Transcript.Digest, r.Transcript.Frames)
 }

@@ -8,7 +8,11 @@
 // Each scenario gets its own state (connections per partition, sessions,
 // saved values, the last exchange), created in a Before hook and carried in
 // the step context; nothing is global, so scenarios run in parallel. The
-// shared, read-only part of a run is an [Env].
+// shared, read-only part of a run is an [Env]. The After hook deletes the
+// scenario's keys and closes its sessions; when the scenario failed, it
+// also restores the device (the clock steps undone, a reset or power
+// cycle, a lockout waited out, a changed PIN put back), so one failure
+// does not fail the scenarios after it.
 //
 // # Vocabulary
 //
@@ -36,11 +40,20 @@
 //	When I send a length prefix of <n> bytes
 //	When I open sessions up to the limit
 //	When I close the session / When I reopen the session
+//	When I send <Command> in session "<s>" of partition <P>   sealed in another partition's session
+//
+// Saved values (for the masked-key and unwrap rows of the error tables):
+//
+//	Given a key of kind <Kind> wrapped for the partition as @w   RSA-OAEP + AES-KWP under GetUnwrappingKey
+//	When I set byte <n> of @v to <0xNN> as @w                    n < 0 counts from the end
+//	When I flip byte <n> of @v as @w
+//	When I truncate @v to <n> bytes as @w
 //
 // Control (only in @needs-control scenarios):
 //
 //	When the device is power-cycled|tampered|migrated|reset|zeroized
 //	When the clock advances by <n>ms|s|m
+//	When the clock goes back by <n>ms|s|m
 //	When the self-test "<name>" is forced to fail
 //	When the device is held in its power-on self-tests   until the next power cycle or reset
 //

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -40,6 +41,12 @@ type Scenario struct {
 	// inCredential is set while a credential exchange holds the
 	// partition's credential lock.
 	inCredential bool
+	// clock is the sum of the clock steps the scenario made through the
+	// control channel, undone if it fails (restore).
+	clock time.Duration
+	// pins are the new PINs the scenario sent in ChangePin, per
+	// partition: if it fails, restore puts the suite PIN back.
+	pins map[int][][]byte
 }
 
 type session struct {
@@ -121,6 +128,7 @@ func newScenario(env *Env, name string, tags []string) *Scenario {
 		cur:      map[int]string{},
 		saved:    map[string]any{},
 		keys:     map[int][]uint32{},
+		pins:     map[int][][]byte{},
 	}
 }
 
@@ -219,6 +227,9 @@ func (s *Scenario) send(ctx context.Context, cmd *model.Command, table map[strin
 			}
 			body[uint64(f.Key)] = val
 			named[k] = val
+		}
+		if b, ok := named["new_pin"].([]byte); ok && cmd.Name == "ChangePin" {
+			s.pins[s.part] = append(s.pins[s.part], b)
 		}
 	}
 	unlock := func() {}

@@ -35,13 +35,20 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	sc.After(func(ctx context.Context, p *godog.Scenario, err error) (context.Context, error) {
 		if s := State(ctx); s != nil {
 			s.cleanup(ctx)
+			if err != nil {
+				if rerr := s.restore(ctx); rerr != nil {
+					return ctx, fmt.Errorf("restoring the device after the failure: %w", rerr)
+				}
+			}
 		}
 		return ctx, nil
 	})
 	sc.StepContext().After(func(ctx context.Context, st *godog.Step, status godog.StepResultStatus, err error) (context.Context, error) {
 		s := State(ctx)
+		// godog adds a hook's error to the step's: the step's own error
+		// is not returned again, so a failure is reported once.
 		if err != nil || s == nil || s.last == nil || s.checked {
-			return ctx, err
+			return ctx, nil
 		}
 		s.checked = true
 		if s.last.problem != nil {
@@ -50,8 +57,20 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 		return ctx, nil
 	})
 
-	st := func(expr string, fn any) { sc.Step(expr, fn) }
+	define(func(expr string, fn any) { sc.Step(expr, fn) })
+}
 
+// Patterns returns the regular expression of every step of the
+// vocabulary, in definition order: what the features lint matches step
+// texts against.
+func Patterns() []string {
+	var out []string
+	define(func(expr string, _ any) { out = append(out, expr) })
+	return out
+}
+
+// define passes every step of the vocabulary to st.
+func define(st func(string, any)) {
 	// Set-up.
 	st(`^a provisioned partition$`, with(func(ctx context.Context, s *Scenario) error { return s.provisioned(ctx) }))
 	st(`^an unprovisioned partition$`, with(func(ctx context.Context, s *Scenario) error { return s.unprovisioned(ctx) }))
@@ -111,6 +130,7 @@ func Register(sc *godog.ScenarioContext, env *Env) {
 	registerMaterial(st)
 	registerMasked(st)
 	registerAttestation(st)
+	registerGenerated(st)
 }
 
 func with(fn func(context.Context, *Scenario) error) func(context.Context) error {
@@ -364,6 +384,9 @@ func (s *Scenario) control(ctx context.Context, ev, arg string) error {
 		d, err = time.ParseDuration(arg)
 		if err == nil {
 			err = c.AdvanceClock(ctx, d)
+		}
+		if err == nil {
+			s.clock += d
 		}
 	case "self-test":
 		err = c.FailSelfTest(ctx, arg)

@@ -18,7 +18,9 @@ import (
 // started with one deliberate defect.
 type Mutant struct {
 	Fault device.Fault `json:"fault"`
-	// Caught reports whether the suite failed, as it must.
+	// Caught reports whether a scenario naming a requirement failed: a
+	// fault counts as caught only when the suite says which requirement
+	// it breaks, not when the run merely fails (a run-level problem).
 	Caught bool `json:"caught"`
 	// Scenarios are the scenarios that failed (feature:line name), and
 	// Requirements the requirement ids they carry.
@@ -65,7 +67,7 @@ func Mutants(ctx context.Context, o MutantOptions) ([]Mutant, error) {
 		if cerr != nil {
 			return out, fmt.Errorf("mutant %s: %w", f, cerr)
 		}
-		m := Mutant{Fault: f, Caught: r.Result != report.Passed, Problems: r.Problems, DurationMS: time.Since(start).Milliseconds()}
+		m := Mutant{Fault: f, Problems: r.Problems, DurationMS: time.Since(start).Milliseconds()}
 		for _, s := range r.Scenarios {
 			if s.Status != report.Failed {
 				continue
@@ -78,6 +80,7 @@ func Mutants(ctx context.Context, o MutantOptions) ([]Mutant, error) {
 			}
 		}
 		slices.Sort(m.Requirements)
+		m.Caught = len(m.Requirements) > 0
 		if o.Progress != nil {
 			verdict := "SURVIVED"
 			if m.Caught {

@@ -32,6 +32,9 @@ type Options struct {
 	// PINIterations lowers the PIN verifier's PBKDF2 iteration count for
 	// tests (default: the boundary's).
 	PINIterations int
+	// TCPAddr, if set, also serves every partition on TCP (a loopback
+	// host; port 0 picks a free port per partition).
+	TCPAddr string
 }
 
 // HSM is a running embedded reference HSM.
@@ -68,7 +71,7 @@ func Start(o Options) (*HSM, error) {
 		d.Close()
 		return nil, err
 	}
-	srv, err := server.Listen(server.Config{Device: d, SocketDir: dir, Control: true})
+	srv, err := server.Listen(server.Config{Device: d, SocketDir: dir, TCPAddr: o.TCPAddr, Control: true})
 	if err != nil {
 		d.Close()
 		os.RemoveAll(dir)
@@ -80,11 +83,17 @@ func Start(o Options) (*HSM, error) {
 	return h, nil
 }
 
-// Targets returns the endpoint URL of every partition, in order.
-func (h *HSM) Targets() []string {
+// Targets returns the Unix socket URL of every partition, in order.
+func (h *HSM) Targets() []string { return h.targets("unix") }
+
+// TCPTargets returns the TCP URL of every partition, in order, when the
+// HSM was started with a TCPAddr.
+func (h *HSM) TCPTargets() []string { return h.targets("tcp") }
+
+func (h *HSM) targets(network string) []string {
 	var t []string
 	for _, e := range h.srv.Endpoints() {
-		if e.Partition >= 0 {
+		if e.Partition >= 0 && e.Network == network {
 			t = append(t, e.Target())
 		}
 	}

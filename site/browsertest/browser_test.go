@@ -165,7 +165,7 @@ func conformanceRun(t *testing.T, s *model.Spec) *build.Conformance {
 			Profile: q.Profile, Status: st, DurationMS: float64(5 + i%40),
 		})
 	}
-	r.Finalize(reqs, map[string]bool{"baseline": true, "pqc": true})
+	r.Finalize(reqs, map[string]report.ProfileClaim{"baseline": {Claimed: true, Selected: true}, "pqc": {Claimed: true, Selected: true}})
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

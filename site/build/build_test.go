@@ -79,7 +79,7 @@ func fixtureReport(t testing.TB, s *model.Spec) *Conformance {
 		}
 		r.Scenarios = append(r.Scenarios, sc)
 	}
-	r.Finalize(reqs, map[string]bool{"baseline": true})
+	r.Finalize(reqs, map[string]report.ProfileClaim{"baseline": {Claimed: true, Selected: true}})
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)

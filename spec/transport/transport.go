@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -180,4 +181,40 @@ func startChild(ctx context.Context, argv []string) (*exec.Cmd, *os.File, *os.Fi
 	inR.Close()
 	outW.Close()
 	return cmd, inW, outR, nil
+}
+
+// Bridge joins an exec adapter's standard input and output to a device
+// endpoint (unix:// or tcp://): it copies bytes unchanged in both
+// directions, so the device sees exactly the frames the suite writes,
+// malformed ones included, and the suite exactly what the device
+// answers. When in ends, the device connection is half-closed and Bridge
+// returns once the device closes it; when the device closes first,
+// Bridge returns at once. `ihsm bridge` is this function; a vendor whose
+// device sits behind a driver writes the same loop around its own I/O.
+func Bridge(ctx context.Context, target string, in io.Reader, out io.Writer) error {
+	scheme, rest, err := splitTarget(target)
+	if err != nil {
+		return err
+	}
+	if scheme == "exec" {
+		return fmt.Errorf("transport: bridge %q: only unix:// and tcp:// endpoints can be bridged", target)
+	}
+	var d net.Dialer
+	c, err := d.DialContext(ctx, scheme, rest)
+	if err != nil {
+		return fmt.Errorf("transport: %w", err)
+	}
+	defer c.Close()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer stop()
+	go func() {
+		io.Copy(c, in)
+		if cw, ok := c.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}()
+	if _, err := io.Copy(out, c); err != nil && ctx.Err() == nil && !errors.Is(err, net.ErrClosed) {
+		return fmt.Errorf("transport: bridge: %w", err)
+	}
+	return ctx.Err()
 }

@@ -23,8 +23,15 @@ import (
 // stdin/stdout, so the exec transport is tested against a real child
 // process.
 func TestMain(m *testing.M) {
-	if os.Getenv("IHSM_TRANSPORT_TEST_ADAPTER") == "echo" {
+	switch os.Getenv("IHSM_TRANSPORT_TEST_ADAPTER") {
+	case "echo":
 		serveEcho(os.Stdin, os.Stdout, 1)
+		os.Exit(0)
+	case "bridge":
+		if err := Bridge(context.Background(), os.Getenv("IHSM_TRANSPORT_TEST_TARGET"), os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
 		os.Exit(0)
 	}
 	os.Exit(m.Run())
@@ -321,6 +328,62 @@ func TestRawConn(t *testing.T) {
 	f, err := rc.ReadFrame()
 	if err != nil || !bytes.Equal(f, []byte{0xa0}) {
 		t.Fatalf("ReadFrame = %x, %v", f, err)
+	}
+}
+
+// TestBridge runs the test binary as an exec adapter that bridges its
+// stdin and stdout to the echo device on a Unix socket: pipelined frames
+// pass through unchanged both ways, and closing the transport ends the
+// adapter.
+func TestBridge(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("IHSM_TRANSPORT_TEST_ADAPTER", "bridge")
+	t.Setenv("IHSM_TRANSPORT_TEST_TARGET", "unix://"+listenEcho(t, 4))
+	tr, err := Dial(context.Background(), "exec:"+exe+" -test.run=^$")
+	if err != nil {
+		t.Fatal(err)
+	}
+	roundTrips(t, tr, 64)
+	if err := tr.Close(); err != nil {
+		t.Fatalf("close: the adapter did not end cleanly: %v", err)
+	}
+}
+
+// TestBridgeDeviceCloses checks that Bridge returns when the device
+// closes the connection first (as after FrameTooLarge), with what the
+// device sent copied out.
+func TestBridgeDeviceCloses(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "d.sock")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		c.Write([]byte("bye"))
+		c.Close()
+	}()
+	in, w := io.Pipe() // never closed: the suite is still writing
+	defer w.Close()
+	var out bytes.Buffer
+	if err := Bridge(context.Background(), "unix://"+path, in, &out); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "bye" {
+		t.Fatalf("copied %q", out.String())
+	}
+	if err := Bridge(context.Background(), "exec:/bin/true", in, &out); err == nil {
+		t.Fatal("an exec target was bridged")
+	}
+	if err := Bridge(context.Background(), "unix://"+filepath.Join(t.TempDir(), "none.sock"), in, &out); err == nil {
+		t.Fatal("a missing socket was bridged")
 	}
 }
 

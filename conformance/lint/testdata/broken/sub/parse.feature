@@ -1,0 +1,4 @@
+Feature: Not Gherkin
+  Scenario: Fine so far
+    Given a provisioned partition
+  @orphan-tag
