@@ -142,7 +142,6 @@ func (g *gen) unusedOpcodes() []uint16 {
 	return out
 }
 
-
 // commonErrors is common-errors.feature: for every common row of
 // wire.yaml, a scenario per variant and profile that sends every command
 // the row applies to in the row's condition. Commands that would wipe the
