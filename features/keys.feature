@@ -507,6 +507,44 @@ Feature: Key lifecycles and usage policy
       | HmacSha256 | Aes192     | Encrypt |
       | Aes256     | EccP256    | Sign    |
 
+  @baseline @IHSM-KEY-013 @IHSM-KEY-021
+  Scenario Outline: UnwrapKey imports an HMAC key of <n> bytes, 14 to 128 bytes being the lengths an HMAC kind takes
+    Given key material of kind <kind> from random:<n> as @m
+    And the key material @m wrapped for the partition as @w
+    When I send UnwrapKey with:
+      | wrapped | @w     |
+      | kind    | <kind> |
+      | usage   | Sign   |
+    Then the status is Success
+    When I save the key handle as @k
+    Then the key @k holds the key material @m
+
+    Examples:
+      | kind       | n   |
+      | HmacSha256 | 14  |
+      | HmacSha384 | 20  |
+      | HmacSha512 | 128 |
+
+  @baseline @IHSM-KEY-021
+  Scenario Outline: UnwrapKey refuses an HMAC key of <n> bytes, outside the 14 to 128 bytes an HMAC kind takes, and stores nothing
+    Given a new tag as @t
+    And key material of kind <kind> from random:<n> as @m
+    And the key material @m wrapped for the partition as @w
+    When I send UnwrapKey with:
+      | wrapped | @w     |
+      | kind    | <kind> |
+      | usage   | Sign   |
+      | tag     | @t     |
+    Then the status is UnwrapFailed
+    When I send OpenKey with:
+      | tag | @t |
+    Then the status is KeyTagNotFound
+
+    Examples:
+      | kind       | n   |
+      | HmacSha256 | 13  |
+      | HmacSha512 | 129 |
+
   @baseline @IHSM-KEY-014
   Scenario: GetUnwrappingKey returns the partition's RSA-3072 key, the same in every session
     When I send GetUnwrappingKey

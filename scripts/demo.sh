@@ -66,7 +66,7 @@ step "keys: evidence producer and demo reviewer"
 "$ihsm" evidence keygen --out "$out/keys/producer"
 "$ihsm" evidence keygen --out "$out/keys/reviewer"
 
-step "build: the reference HSM, twice, reproducibly"
+step "build: the reference HSM firmware (ihsm, -tags ihsmfirmware), twice, reproducibly"
 "$ihsm" evidence build --out "$out/stage" --key "$out/keys/producer.key" "${dirty[@]}"
 device_bin=$out/stage/bin/ihsm
 device_sha384=$(sha384sum "$device_bin" | cut -d' ' -f1)
@@ -91,12 +91,12 @@ echo "the device attested firmware sha384:$measured, the built binary"
 step "mutants: the suite catches every deliberate defect of the reference HSM"
 "${GO:-go}" run -tags ihsmfaults ./cmd/ihsm mutants --out "$out/mutants"
 
-step "unit tests: every package the binary is built from (go test -short -json)"
-# -short leaves out the slowest checks (a standard-library rebuild from
-# scratch, the whole CLI run); the mutation and conformance runs above
-# cover the device end to end.
-CGO_ENABLED=0 go list -deps -f '{{if and (not .Standard) .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}' ./cmd/ihsm >"$out/unit-tests/packages.txt"
-if ! CGO_ENABLED=0 go test -short -json $(cat "$out/unit-tests/packages.txt") >"$out/unit-tests/unit-tests.json" 2>"$out/unit-tests/stderr.txt"; then
+step "unit tests: every package the firmware is built from (go test -short -json -tags ihsmfirmware)"
+# The tests of the packages as the firmware build compiles them; -short
+# leaves out the slowest checks, and the mutation and conformance runs
+# above cover the device end to end.
+CGO_ENABLED=0 go list -deps -tags ihsmfirmware -f '{{if and (not .Standard) .Module}}{{if .Module.Main}}{{.ImportPath}}{{end}}{{end}}' ./cmd/ihsm >"$out/unit-tests/packages.txt"
+if ! CGO_ENABLED=0 go test -short -json -tags ihsmfirmware $(cat "$out/unit-tests/packages.txt") >"$out/unit-tests/unit-tests.json" 2>"$out/unit-tests/stderr.txt"; then
 	grep '"Action":"fail"' "$out/unit-tests/unit-tests.json" | grep -v '"Test"' >&2 || cat "$out/unit-tests/stderr.txt" >&2
 	echo "demo: unit tests failed; see $out/unit-tests/unit-tests.json" >&2
 	exit 1

@@ -1,3 +1,5 @@
+//go:build !ihsmfirmware
+
 package main
 
 import (
@@ -9,8 +11,10 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/keys"
 	"github.com/openihsm/openihsm/evidence/release"
 )
@@ -99,7 +103,8 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Out, "out", "", "evidence `DIR` to create")
 	fs.StringVar(&keyPath, "key", "", "signing `KEY` (cosign encrypted or PKCS#8 PEM)")
 	fs.StringVar(&o.Source, "source", ".", "module root to build")
-	fs.StringVar(&o.Package, "package", "", "package to build (default ./cmd/ihsm)")
+	fs.StringVar(&o.Package, "package", "", "package to build (default ./cmd/ihsm, in its firmware build: -tags "+build.FirmwareTag+")")
+	tags := fs.String("tags", "", "comma-separated build `TAGS` (default for the default package: "+build.FirmwareTag+")")
 	fs.StringVar(&o.ConformanceReport, "conformance-report", "", "conformance-report.json of a run against this binary (its firmware_measurement must be the binary's)")
 	fs.StringVar(&o.Transcript, "transcript", "", "the run's transcript.jsonl (its hash chain must end in the report's digest)")
 	fs.StringVar(&o.UnitTestsJSON, "unit-tests-json", "", "`go test -json` output covering every package the binary is built from")
@@ -115,6 +120,9 @@ func evidenceBuild(args []string, stdout, stderr io.Writer) error {
 	}
 	if len(pos) != 0 || o.Out == "" || keyPath == "" {
 		return evidenceUsageError(stderr, "build needs --out DIR and --key KEY")
+	}
+	if *tags != "" {
+		o.Tags = strings.Split(*tags, ",")
 	}
 	if o.SourceDateEpoch < 0 {
 		if v := os.Getenv("SOURCE_DATE_EPOCH"); v != "" {

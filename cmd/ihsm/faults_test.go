@@ -1,4 +1,4 @@
-//go:build !ihsmfaults
+//go:build !ihsmfaults && !ihsmfirmware
 
 package main
 

@@ -3,6 +3,8 @@
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -22,23 +24,13 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 func commands() map[string]command {
 	cmds := map[string]command{
-		"attest":    {"verify attestation reports; fetch a device attestation", runAttest},
-		"bridge":    {"exec adapter: copy frames between stdin/stdout and a device endpoint", runBridge},
-		"device":    {"device info, capabilities, self-tests, certificates, zeroize", runDevice},
-		"key":       {"generate, use, derive, wrap, import and attest keys on a device", runKey},
-		"provision": {"establish the partition credential (PIN)", runProvision},
-		"pin":       {"change the partition PIN", runPin},
-		"sfr":       {"create, sign, verify and lint OCP SAFE short-form reports", runSFR},
-		"sbom":      {"derive and validate the SPDX 2.3 SBOM of a Go binary", runSBOM},
-		"evidence":  {"keygen; build and verify signed release evidence offline", runEvidence},
-		"serve":     {"serve the reference HSM on local sockets", runServe},
-		"conform":   {"run the conformance suite against a device", runConform},
-		"spec":      {"lint and diff the machine-readable spec", runSpec},
-		"site":      {"build and serve the documentation site", runSite},
-		"version":   {"print the spec version and API revision, and with --device the device's", runVersion},
+		"serve":   {"serve the reference HSM on local sockets", runServe},
+		"version": {versionSummary, runVersion},
 	}
-	for name, c := range faultCommands() {
-		cmds[name] = c
+	for _, more := range []map[string]command{toolCommands(), faultCommands()} {
+		for name, c := range more {
+			cmds[name] = c
+		}
 	}
 	return cmds
 }
@@ -82,4 +74,13 @@ func usage(w io.Writer, cmds map[string]command) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-10s %s\n", n, cmds[n].summary)
 	}
+}
+
+// parseError maps a flag parse failure to its exit status: -h is not an
+// error, anything else is a usage error.
+func parseError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	return exitError{2}
 }

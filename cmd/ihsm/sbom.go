@@ -1,3 +1,5 @@
+//go:build !ihsmfirmware
+
 package main
 
 import (

@@ -1,3 +1,5 @@
+//go:build !ihsmfirmware
+
 package main
 
 import (
@@ -179,14 +181,6 @@ func specDump(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// parseError maps a flag parse failure to its exit status: -h is not an
-// error, anything else is a usage error.
-func parseError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return nil
-	}
-	return exitError{2}
-}
 
 // runVersion is `ihsm version`: the spec version and API revision this
 // binary was built from, read from the embedded spec; with --device also

@@ -23,6 +23,13 @@ import (
 // `ihsm serve` runs the reference HSM.
 const DefaultPackage = "./cmd/ihsm"
 
+// FirmwareTag is the build tag of the reference HSM's firmware build: the
+// ihsm command with `ihsm serve` and `ihsm version` only, without the
+// conformance suite, its test vectors or the evidence and site tooling. The
+// default package is built with it, so what the evidence attests, what its
+// SBOM lists and what the running device measures is the device alone.
+const FirmwareTag = "ihsmfirmware"
+
 // VCS stamping modes.
 const (
 	VCSAuto = "auto" // stamp when Dir is inside a git work tree that is not a linked worktree
@@ -34,6 +41,9 @@ const (
 type Options struct {
 	Dir     string // module root to build in (required)
 	Package string // package to build; DefaultPackage when empty
+	// Tags are the build tags (go build -tags); when Package is empty too,
+	// [FirmwareTag].
+	Tags []string
 	// OutDir receives the binary of the first build; a temporary directory
 	// is used when empty (the caller then owns Result.Binary's directory).
 	OutDir string
@@ -61,6 +71,7 @@ type Result struct {
 	SecondDigests   map[string]string // of the second build
 	Reproduced      bool              // the two binaries are identical
 	Args            []string          // the go command line (both builds)
+	Tags            []string          // the build tags in Args
 	Env             []string          // variables set for the builds
 	GoVersion       string            // `go env GOVERSION`
 	GOOS, GOARCH    string            // the target platform (`go env`)
@@ -90,7 +101,16 @@ func Build(ctx context.Context, o Options) (Result, error) {
 	}
 	if o.Package == "" {
 		o.Package = DefaultPackage
+		if o.Tags == nil {
+			o.Tags = []string{FirmwareTag}
+		}
 	}
+	for _, t := range o.Tags {
+		if t == "" || strings.ContainsAny(t, ", \t") {
+			return r, fmt.Errorf("build: build tag %q", t)
+		}
+	}
+	r.Tags = o.Tags
 	if o.Name == "" {
 		// go build names a command after the last element of its import
 		// path, which a relative package such as "." does not show.
@@ -161,7 +181,11 @@ func Build(ctx context.Context, o Options) (Result, error) {
 		return r, fmt.Errorf("build: go env printed %q", goEnv)
 	}
 	r.Env = []string{"CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=local", "SOURCE_DATE_EPOCH=" + strconv.FormatInt(r.SourceDateEpoch, 10)}
-	r.Args = []string{"go", "build", "-trimpath", "-buildvcs=" + strconv.FormatBool(r.VCSStamped), "-ldflags=-buildid=", "-o", "<out>/" + o.Name, o.Package}
+	r.Args = []string{"go", "build", "-trimpath", "-buildvcs=" + strconv.FormatBool(r.VCSStamped), "-ldflags=-buildid="}
+	if len(r.Tags) > 0 {
+		r.Args = append(r.Args, "-tags="+strings.Join(r.Tags, ","))
+	}
+	r.Args = append(r.Args, "-o", "<out>/"+o.Name, o.Package)
 	r.FreshCache = o.FreshCache
 
 	tmp, err := os.MkdirTemp("", "ihsm-repro-")

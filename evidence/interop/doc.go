@@ -15,9 +15,10 @@
 //     flag, accepts our P-384 attestation, and rejects it after a one-bit
 //     change of its signature or payload, or for another blob;
 //   - the same command accepts every attestation of a real evidence
-//     directory (release.Produce) for its binary, and, for a blob over
-//     cosign's 128 MiB default read limit, with COSIGN_MAX_ATTACHMENT_SIZE
-//     set or with --digest in place of the blob;
+//     directory of the reference HSM firmware (release.Produce) for its
+//     binary, and, for a blob over cosign's 128 MiB default read limit,
+//     with COSIGN_MAX_ATTACHMENT_SIZE set or with --digest in place of the
+//     blob;
 //   - cosign attest-blob --key cosign.key --tlog-upload=false --statement S
 //     produces an envelope our verifier accepts with cosign.pub (P-256,
 //     SHA-256), and one signed with our P-384 key file (cosign reads our

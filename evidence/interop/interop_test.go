@@ -140,10 +140,9 @@ func TestCosignVerifiesOurs(t *testing.T) {
 	}
 }
 
-// TestCosignLargeBlob: cosign reads at most 128 MiB of a blob by default,
-// and the reference HSM binary is larger; the two forms docs/auditor.md
-// gives (COSIGN_MAX_ATTACHMENT_SIZE, or --digest instead of the blob)
-// verify our attestation of such a blob.
+// TestCosignLargeBlob: cosign reads at most 128 MiB of a blob by default;
+// for a larger subject, COSIGN_MAX_ATTACHMENT_SIZE or --digest in place of
+// the blob (the form docs/auditor.md gives) verify our attestation of it.
 func TestCosignLargeBlob(t *testing.T) {
 	e := setup(t)
 	blob := filepath.Join(e.dir, "large.bin")
@@ -186,8 +185,9 @@ func TestCosignLargeBlob(t *testing.T) {
 	}
 }
 
-// TestCosignVerifiesOurEvidence runs the auditor's cosign command over
-// every attestation of a real evidence directory.
+// TestCosignVerifiesOurEvidence runs the auditor's cosign command, exactly
+// as docs/auditor.md gives it, over every attestation of a real evidence
+// directory of the reference HSM firmware (the default package and tags).
 func TestCosignVerifiesOurEvidence(t *testing.T) {
 	e := setup(t)
 	prefix := filepath.Join(e.dir, "producer")
@@ -197,7 +197,7 @@ func TestCosignVerifiesOurEvidence(t *testing.T) {
 	}
 	root, _ := filepath.Abs("../..")
 	out := filepath.Join(e.dir, "evidence")
-	m, err := release.Produce(context.Background(), release.ProduceOptions{Source: root, Package: "./evidence/build/testdata/hello",
+	m, err := release.Produce(context.Background(), release.ProduceOptions{Source: root,
 		Out: out, Key: priv, SourceDateEpoch: 1700000000, AllowModified: true})
 	if err != nil {
 		t.Fatal(err)

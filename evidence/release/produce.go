@@ -33,6 +33,7 @@ import (
 type ProduceOptions struct {
 	Source  string // module root (required)
 	Package string // build.DefaultPackage when empty
+	Tags    []string // build tags; build.FirmwareTag for the default package
 	Out     string // evidence directory to create (must not exist or be empty)
 	Key     *ecdsa.PrivateKey
 	// SourceRepo names the repository in the provenance (e.g.
@@ -130,7 +131,7 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 	binDir := filepath.Join(o.Out, "bin")
 
 	// Reproducible build.
-	res, err := build.Build(ctx, build.Options{Dir: o.Source, Package: o.Package, OutDir: binDir,
+	res, err := build.Build(ctx, build.Options{Dir: o.Source, Package: o.Package, Tags: o.Tags, OutDir: binDir,
 		SourceDateEpoch: o.SourceDateEpoch, VCS: o.VCS, FreshCache: o.FreshCache, AllowModified: o.AllowModified, Stderr: o.Stderr})
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
@@ -209,7 +210,7 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 
 	// The build's materials: the in-toto link records them, and the unit
 	// tests must cover the packages they make up.
-	mats, err := materials(ctx, o.Source, packageOr(o.Package))
+	mats, err := materials(ctx, o.Source, packageOr(o.Package), res.Tags)
 	if err != nil {
 		return nil, fmt.Errorf("release: link materials: %w", err)
 	}
@@ -501,8 +502,8 @@ func modulePath(bin string) (string, error) {
 
 // materials lists go.mod, go.sum and every Go file of the module that the
 // package's build compiles or embeds (`go list -deps`), relative to root.
-func materials(ctx context.Context, root, pkg string) ([]string, error) {
-	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-f", `{{if and (not .Standard) .Module}}{{if .Module.Main}}{{range .GoFiles}}{{$.Dir}}/{{.}}
+func materials(ctx context.Context, root, pkg string, tags []string) ([]string, error) {
+	cmd := exec.CommandContext(ctx, "go", "list", "-deps", "-tags="+strings.Join(tags, ","), "-f", `{{if and (not .Standard) .Module}}{{if .Module.Main}}{{range .GoFiles}}{{$.Dir}}/{{.}}
 {{end}}{{range .EmbedFiles}}{{$.Dir}}/{{.}}
 {{end}}{{end}}{{end}}`, pkg)
 	cmd.Dir = root

@@ -259,7 +259,10 @@ type GetDeviceInfoResponse struct {
 	DeviceState DeviceState `cbor:"5,keyasint"`
 
 	// PartitionState is field 6, enum PartitionState:
-	// State of the partition behind this endpoint.
+	// State of the partition behind this endpoint. In the Error state of a failed
+	// power-on self-test the device may use no algorithm, so it has read no
+	// partition record and answers Unprovisioned whatever is stored; a power cycle
+	// whose self-tests pass brings the stored state back.
 	PartitionState PartitionState `cbor:"6,keyasint"`
 
 	// PartitionIndex is field 7, u16:

@@ -49,11 +49,11 @@ const (
 	KeyKindAes192 KeyKind = 8
 	// KeyKindAes256 is KeyKind 9 (feature alg.aes): AES-256 key.
 	KeyKindAes256 KeyKind = 9
-	// KeyKindHmacSha256 is KeyKind 10 (feature alg.hmac): HMAC-SHA-256 key (32 bytes).
+	// KeyKindHmacSha256 is KeyKind 10 (feature alg.hmac): HMAC-SHA-256 key: 32 bytes when generated or derived; 14 to 128 bytes when imported with UnwrapKey (at least 112 bits, SP 800-107r1 §5.3.4; a longer key would only be hashed).
 	KeyKindHmacSha256 KeyKind = 10
-	// KeyKindHmacSha384 is KeyKind 11 (feature alg.hmac): HMAC-SHA-384 key (48 bytes).
+	// KeyKindHmacSha384 is KeyKind 11 (feature alg.hmac): HMAC-SHA-384 key: 48 bytes when generated or derived; 14 to 128 bytes when imported with UnwrapKey (at least 112 bits, SP 800-107r1 §5.3.4; a longer key would only be hashed).
 	KeyKindHmacSha384 KeyKind = 11
-	// KeyKindHmacSha512 is KeyKind 12 (feature alg.hmac): HMAC-SHA-512 key (64 bytes).
+	// KeyKindHmacSha512 is KeyKind 12 (feature alg.hmac): HMAC-SHA-512 key: 64 bytes when generated or derived; 14 to 128 bytes when imported with UnwrapKey (at least 112 bits, SP 800-107r1 §5.3.4; a longer key would only be hashed).
 	KeyKindHmacSha512 KeyKind = 12
 	// KeyKindEd25519 is KeyKind 13 (feature alg.ed25519): Ed25519 key pair.
 	KeyKindEd25519 KeyKind = 13
