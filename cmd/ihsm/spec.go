@@ -181,7 +181,6 @@ func specDump(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-
 // runVersion is `ihsm version`: the spec version and API revision this
 // binary was built from, read from the embedded spec; with --device also
 // the revisions the device implements (GetApiRevision), and an error when

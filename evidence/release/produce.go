@@ -31,10 +31,10 @@ import (
 
 // ProduceOptions configure Produce.
 type ProduceOptions struct {
-	Source  string // module root (required)
-	Package string // build.DefaultPackage when empty
+	Source  string   // module root (required)
+	Package string   // build.DefaultPackage when empty
 	Tags    []string // build tags; build.FirmwareTag for the default package
-	Out     string // evidence directory to create (must not exist or be empty)
+	Out     string   // evidence directory to create (must not exist or be empty)
 	Key     *ecdsa.PrivateKey
 	// SourceRepo names the repository in the provenance (e.g.
 	// https://github.com/openihsm/openihsm); optional.
