@@ -25,7 +25,8 @@ import (
 func buildIhsm(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "ihsm")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/openihsm/openihsm/cmd/ihsm")
+	// The firmware build: ihsm serve is all these tests run.
+	cmd := exec.Command("go", "build", "-tags", "ihsmfirmware", "-o", bin, "github.com/openihsm/openihsm/cmd/ihsm")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
@@ -177,17 +178,37 @@ func TestKill9Loop(t *testing.T) {
 				s.Close(ctx)
 			}
 		}()
-		// Kill at a random moment; while nothing has been acknowledged
-		// yet, later (on a loaded machine a PIN hash alone can outlast a
-		// short window, and the loop must get somewhere).
+		// Kill at a random moment of the work: after a random number of
+		// acknowledged operations (0 to 5, provisioning counting as one),
+		// then a random few milliseconds into whatever runs next. Counting
+		// acknowledgements rather than time keeps the loop moving on a
+		// loaded machine, where a PIN hash alone can outlast any fixed
+		// window; the last round waits for at least one key if none has
+		// been acknowledged yet.
 		mu.Lock()
-		slow := !provisioned || len(acked) == 0
+		wantProvisioned, base := provisioned, len(acked)
 		mu.Unlock()
-		delay := time.Duration(rand.IntN(150)) * time.Millisecond
-		if slow {
-			delay += time.Duration(round) * 150 * time.Millisecond
+		acks := rand.IntN(6)
+		if round == rounds-1 && base == 0 {
+			acks = max(acks, 2)
 		}
-		time.Sleep(delay)
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+			mu.Lock()
+			n := len(acked) - base
+			if provisioned && !wantProvisioned {
+				n++
+			}
+			mu.Unlock()
+			if n >= acks {
+				break
+			}
+			select {
+			case <-done:
+				t.Fatalf("round %d: the work stopped before it was killed:\n%s", round, stderr.String())
+			default:
+			}
+		}
+		time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
 		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
