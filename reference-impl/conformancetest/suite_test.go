@@ -90,9 +90,7 @@ func TestSuiteExec(t *testing.T) {
 	for _, u := range h.Targets() {
 		targets = append(targets, "exec:"+bin+" bridge "+u)
 	}
-	// The hand-written features have no pqc scenario (pqc is the
-	// generated ones' and the vectors').
-	r := suite(t, h, targets, handWritten(t), "baseline", "attestation", "migration")
+	r := suite(t, h, targets, handWritten(t))
 	var bad []string
 	for _, s := range r.Scenarios {
 		if s.Status != report.Passed {
