@@ -4,6 +4,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -19,6 +20,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -32,6 +34,9 @@ import (
 type cli struct {
 	t   *testing.T
 	dir string
+	// bin, when set, is an ihsm binary each command runs as a process of
+	// its own; otherwise commands run in the test's process.
+	bin string
 }
 
 func newCLI(t *testing.T, target string) *cli {
@@ -63,9 +68,29 @@ func (c *cli) read(name string) []byte {
 
 func (c *cli) pin() string { return "--pin-file=" + c.f("pin") }
 
+// run runs one ihsm command and returns its exit code and output.
+func (c *cli) run(args ...string) (code int, stdout, stderr string) {
+	c.t.Helper()
+	if c.bin == "" {
+		return runIHSM(args...)
+	}
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(c.bin, args...)
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
+		code = exit.ExitCode()
+	case err != nil:
+		c.t.Fatalf("%s: %v", c.bin, err)
+	}
+	return code, out.String(), errOut.String()
+}
+
 func (c *cli) ok(args ...string) string {
 	c.t.Helper()
-	code, out, errOut := runIHSM(args...)
+	code, out, errOut := c.run(args...)
 	if code != 0 {
 		c.t.Fatalf("ihsm %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
 	}
@@ -74,7 +99,7 @@ func (c *cli) ok(args ...string) string {
 
 func (c *cli) fails(wantCode int, wantErr string, args ...string) {
 	c.t.Helper()
-	code, out, errOut := runIHSM(args...)
+	code, out, errOut := c.run(args...)
 	if code != wantCode || !strings.Contains(errOut, wantErr) {
 		c.t.Fatalf("ihsm %s: exit %d, want %d with %q\n%s%s", strings.Join(args, " "), code, wantCode, wantErr, out, errOut)
 	}
@@ -139,8 +164,10 @@ func kbkdf(key, label, context []byte, length int) []byte {
 // through the CLI and checks every result against a local computation:
 // keys of known value are imported, and a secret that never leaves the
 // device is checked through the HMAC key derived from it.
-func TestHSMMacAndDerivation(t *testing.T) {
-	c := newCLI(t, serveHSM(t))
+func TestHSMMacAndDerivation(t *testing.T) { macAndDerivation(newCLI(t, serveHSM(t))) }
+
+func macAndDerivation(c *cli) {
+	t := c.t
 	c.ok("provision", c.pin())
 	msg := c.read("msg")
 
@@ -244,8 +271,10 @@ func parsePubPEM(t *testing.T, b []byte) *ecdh.PublicKey {
 
 // TestHSMChangePin changes the PIN through the CLI: the old PIN stops
 // working, the new one works, and bad input is refused.
-func TestHSMChangePin(t *testing.T) {
-	c := newCLI(t, serveHSM(t))
+func TestHSMChangePin(t *testing.T) { changePin(newCLI(t, serveHSM(t))) }
+
+func changePin(c *cli) {
+	t := c.t
 	c.ok("provision", c.pin())
 	c.write("new", []byte("a finer pin\n"))
 	c.write("short", []byte("short\n"))
@@ -263,8 +292,10 @@ func TestHSMChangePin(t *testing.T) {
 }
 
 // TestVersionDevice asks the device for its API revisions.
-func TestVersionDevice(t *testing.T) {
-	c := newCLI(t, serveHSM(t))
+func TestVersionDevice(t *testing.T) { versionDevice(newCLI(t, serveHSM(t))) }
+
+func versionDevice(c *cli) {
+	t := c.t
 	out := c.ok("version", "--device")
 	rev := func(v uint16) string { return string(rune('0'+v>>8)) + "." + string(rune('0'+v&0xff)) }
 	if want := "API revisions " + rev(wire.Revision) + " to " + rev(wire.Revision); !strings.Contains(out, want) {

@@ -68,30 +68,11 @@ func serveHSMDevice(t *testing.T) (string, *device.Device) {
 // TestHSMCommands drives a device through the CLI alone, as a user would:
 // provision, make keys, persist them as masked blobs, sign, verify (with
 // openssl too), encrypt, wrap and import, attest and verify the report.
-func TestHSMCommands(t *testing.T) {
-	target := serveHSM(t)
-	t.Setenv("IHSM_TARGET", target)
-	t.Setenv("IHSM_PIN", "")
-	dir := t.TempDir()
-	f := func(name string) string { return filepath.Join(dir, name) }
-	os.WriteFile(f("pin"), []byte("a fine pin\n"), 0o600)
-	os.WriteFile(f("msg"), []byte("hello from the CLI"), 0o644)
-	ok := func(args ...string) string {
-		t.Helper()
-		code, out, errOut := runIHSM(args...)
-		if code != 0 {
-			t.Fatalf("ihsm %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errOut)
-		}
-		return out
-	}
-	fails := func(wantCode int, wantErr string, args ...string) {
-		t.Helper()
-		code, out, errOut := runIHSM(args...)
-		if code != wantCode || !strings.Contains(errOut, wantErr) {
-			t.Fatalf("ihsm %s: exit %d, want %d with %q\n%s%s", strings.Join(args, " "), code, wantCode, wantErr, out, errOut)
-		}
-	}
-	pin := "--pin-file=" + f("pin")
+func TestHSMCommands(t *testing.T) { hsmCommands(newCLI(t, serveHSM(t))) }
+
+func hsmCommands(c *cli) {
+	t, f, ok, fails := c.t, c.f, c.ok, c.fails
+	pin := c.pin()
 
 	if out := ok("device", "info"); !strings.Contains(out, "Unprovisioned") {
 		t.Fatalf("device info before provisioning:\n%s", out)

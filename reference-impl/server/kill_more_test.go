@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openihsm/openihsm/reference-impl/servetest"
 	"github.com/openihsm/openihsm/spec/client"
 	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/transport"
@@ -66,7 +67,7 @@ func TestKill9FirstStart(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the ihsm binary")
 	}
-	bin := buildIhsm(t)
+	bin := servetest.Build(t, servetest.FirmwareTags)
 	sockets, err := os.MkdirTemp("", "ihsm-k9f")
 	if err != nil {
 		t.Fatal(err)
@@ -79,15 +80,15 @@ func TestKill9FirstStart(t *testing.T) {
 		var chain [][]byte
 		for kill := range 3 {
 			completed := killDuringStart(t, bin, time.Duration(rand.IntN(400))*time.Millisecond, args...)
-			cmd, target, _ := serveProcess(t, bin, args...)
-			tr, err := transport.Dial(ctx, target)
+			p := servetest.Start(t, bin, args...)
+			tr, err := transport.Dial(ctx, p.Target)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got, err := client.New(tr).GetCertificateChain(ctx)
 			tr.Close()
-			cmd.Process.Signal(syscall.SIGKILL)
-			cmd.Wait()
+			p.Cmd.Process.Signal(syscall.SIGKILL)
+			p.Cmd.Wait()
 			if err != nil {
 				t.Fatalf("round %d, kill %d: %v", round, kill, err)
 			}
@@ -108,7 +109,7 @@ func TestKill9ChangePinAndLockout(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the ihsm binary")
 	}
-	bin := buildIhsm(t)
+	bin := servetest.Build(t, servetest.FirmwareTags)
 	state := t.TempDir()
 	sockets, err := os.MkdirTemp("", "ihsm-k9p")
 	if err != nil {
@@ -129,8 +130,8 @@ func TestKill9ChangePinAndLockout(t *testing.T) {
 	provisioned := false
 	changes, counted := 0, 0
 	for round := range 10 {
-		cmd, target, stderr := serveProcess(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
-		tr, err := transport.Dial(ctx, target)
+		p := servetest.Start(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
+		tr, err := transport.Dial(ctx, p.Target)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -225,21 +226,21 @@ func TestKill9ChangePinAndLockout(t *testing.T) {
 			// A PIN change costs three PIN hashes.
 			time.Sleep(time.Duration(200+rand.IntN(800)) * time.Millisecond)
 		}
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		p.Cmd.Process.Signal(syscall.SIGKILL)
+		p.Cmd.Wait()
 		close(stop)
 		<-done
 		tr.Close()
-		if strings.Contains(stderr.String(), "panic") {
-			t.Fatalf("round %d: %s", round, stderr.String())
+		if strings.Contains(p.Stderr(), "panic") {
+			t.Fatalf("round %d: %s", round, p.Stderr())
 		}
 		if !lockoutRound {
 			continue
 		}
 		// The counter holds every acknowledged failure: failing the rest
 		// of the five locks the partition.
-		cmd, target, _ = serveProcess(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
-		tr, err = transport.Dial(ctx, target)
+		p = servetest.Start(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
+		tr, err = transport.Dial(ctx, p.Target)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -279,8 +280,8 @@ func TestKill9ChangePinAndLockout(t *testing.T) {
 		}
 		failures, inflight, wrongOut = 0, false, false
 		tr.Close()
-		cmd.Process.Signal(syscall.SIGKILL)
-		cmd.Wait()
+		p.Cmd.Process.Signal(syscall.SIGKILL)
+		p.Cmd.Wait()
 	}
 	if changes == 0 || counted == 0 {
 		t.Fatalf("the loop never got far: %d PIN changes, %d failures counted", changes, counted)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -15,71 +14,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/openihsm/openihsm/reference-impl/servetest"
 	"github.com/openihsm/openihsm/spec/client"
 	"github.com/openihsm/openihsm/spec/rc"
 	"github.com/openihsm/openihsm/spec/transport"
 	"github.com/openihsm/openihsm/spec/wire"
 )
-
-// buildIhsm builds the ihsm command into a temporary directory.
-func buildIhsm(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "ihsm")
-	// The firmware build: ihsm serve is all these tests run.
-	cmd := exec.Command("go", "build", "-tags", "ihsmfirmware", "-o", bin, "github.com/openihsm/openihsm/cmd/ihsm")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// serveProcess starts `ihsm serve` and waits for its "ready" line; it
-// returns the process and the target of partition 0.
-func serveProcess(t *testing.T, bin string, args ...string) (*exec.Cmd, string, *bytes.Buffer) {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve"}, args...)...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	lines := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-	}()
-	target := ""
-	deadline := time.After(60 * time.Second)
-	for {
-		select {
-		case l, ok := <-lines:
-			if !ok {
-				cmd.Wait()
-				t.Fatalf("ihsm serve exited before ready: %s", stderr.String())
-			}
-			if f := strings.Fields(l); len(f) == 3 && f[0] == "partition" && f[1] == "0" && strings.HasPrefix(f[2], "unix://") {
-				target = f[2]
-			}
-			if l == "ready" {
-				go func() {
-					for range lines {
-					}
-				}()
-				return cmd, target, &stderr
-			}
-		case <-deadline:
-			cmd.Process.Kill()
-			t.Fatal("ihsm serve not ready")
-		}
-	}
-}
 
 // TestKill9Loop provisions a partition and creates keys while killing
 // `ihsm serve` with SIGKILL at random moments, and checks after every
@@ -90,7 +30,7 @@ func TestKill9Loop(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the ihsm binary")
 	}
-	bin := buildIhsm(t)
+	bin := servetest.Build(t, servetest.FirmwareTags)
 	state := t.TempDir()
 	sockets, err := os.MkdirTemp("", "ihsm-k9")
 	if err != nil {
@@ -104,8 +44,8 @@ func TestKill9Loop(t *testing.T) {
 	var acked [][]byte
 	rounds := 8
 	for round := range rounds {
-		cmd, target, stderr := serveProcess(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
-		tr, err := transport.Dial(ctx, target)
+		p := servetest.Start(t, bin, "--state", state, "--socket-dir", sockets, "--self-test-interval", "0")
+		tr, err := transport.Dial(ctx, p.Target)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -204,20 +144,20 @@ func TestKill9Loop(t *testing.T) {
 			}
 			select {
 			case <-done:
-				t.Fatalf("round %d: the work stopped before it was killed:\n%s", round, stderr.String())
+				t.Fatalf("round %d: the work stopped before it was killed:\n%s", round, p.Stderr())
 			default:
 			}
 		}
 		time.Sleep(time.Duration(rand.IntN(20)) * time.Millisecond)
-		if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		if err := p.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 			t.Fatal(err)
 		}
-		cmd.Wait()
+		p.Cmd.Wait()
 		close(stop)
 		<-done
 		tr.Close()
-		if strings.Contains(stderr.String(), "panic") {
-			t.Fatalf("round %d: %s", round, stderr.String())
+		if strings.Contains(p.Stderr(), "panic") {
+			t.Fatalf("round %d: %s", round, p.Stderr())
 		}
 	}
 	if !provisioned || len(acked) == 0 {
