@@ -13,6 +13,7 @@ import (
 	"github.com/openihsm/openihsm/conformance/transcript"
 	"github.com/openihsm/openihsm/evidence/build"
 	"github.com/openihsm/openihsm/evidence/dsse"
+	"github.com/openihsm/openihsm/sbom"
 )
 
 // resignStatement rewrites an attestation's Statement as a producer holding
@@ -205,5 +206,76 @@ func TestNotReproducedIsAnError(t *testing.T) {
 	res.Reproduced = true
 	if err := checkReproduced(res); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestModulesCrossChecked: the provenance's resolved dependencies and the
+// SBOM's packages are the modules the binary's build information records;
+// a producer who re-signs a list that adds, drops or changes one is caught.
+func TestModulesCrossChecked(t *testing.T) {
+	f := setup(t)
+	deps := func(st map[string]any) []any {
+		return st["predicate"].(map[string]any)["buildDefinition"].(map[string]any)["resolvedDependencies"].([]any)
+	}
+	setDeps := func(st map[string]any, d []any) {
+		st["predicate"].(map[string]any)["buildDefinition"].(map[string]any)["resolvedDependencies"] = d
+	}
+	tests := []struct {
+		name   string
+		mutate func(t *testing.T, dir string)
+		link   string
+		want   string
+	}{
+		{"provenance resolving a module the binary does not link", func(t *testing.T, dir string) {
+			resignStatement(t, f, dir, "attestations/provenance.dsse.json", func(st map[string]any) {
+				setDeps(st, append(deps(st), map[string]any{"uri": "pkg:golang/example.com/extra@v1.0.0", "digest": map[string]any{"dirHash": strings.Repeat("00", 32)}}))
+			})
+		}, "provenance attestations/provenance.dsse.json", "not linked pkg:golang/example.com/extra@v1.0.0"},
+		{"provenance without the standard library", func(t *testing.T, dir string) {
+			resignStatement(t, f, dir, "attestations/provenance.dsse.json", func(st map[string]any) {
+				var kept []any
+				for _, d := range deps(st) {
+					if uri, _ := d.(map[string]any)["uri"].(string); !strings.HasPrefix(uri, "pkg:golang/stdlib@") {
+						kept = append(kept, d)
+					}
+				}
+				setDeps(st, kept)
+			})
+		}, "provenance attestations/provenance.dsse.json", "missing pkg:golang/stdlib@"},
+		{"SBOM naming another standard library", func(t *testing.T, dir string) {
+			p := filepath.Join(dir, "sbom.spdx.json")
+			data, _ := os.ReadFile(p)
+			var doc map[string]any
+			json.Unmarshal(data, &doc)
+			for _, pkg := range doc["packages"].([]any) {
+				pm := pkg.(map[string]any)
+				if pm["SPDXID"] == "SPDXRef-"+sbom.StdlibID {
+					pm["versionInfo"] = "go1.20.1"
+					pm["externalRefs"].([]any)[0].(map[string]any)["referenceLocator"] = "pkg:golang/stdlib@1.20.1"
+				}
+			}
+			data, _ = json.MarshalIndent(doc, "", "  ")
+			os.WriteFile(p, data, 0o644)
+			d, _ := digestFile(dir, "sbom.spdx.json")
+			resignStatement(t, f, dir, "attestations/provenance.dsse.json", func(st map[string]any) {
+				dm := map[string]any{}
+				for k, v := range d {
+					dm[k] = v
+				}
+				st["predicate"].(map[string]any)["runDetails"].(map[string]any)["byproducts"].([]any)[0].(map[string]any)["digest"] = dm
+			})
+			resignStatement(t, f, dir, "attestations/sbom.dsse.json", func(st map[string]any) { st["predicate"] = doc })
+		}, "sbom sbom.spdx.json", "not linked pkg:golang/stdlib@1.20.1"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := clone(t, f.dir)
+			tc.mutate(t, dir)
+			_, err := verifyDir(t, dir, f.trust)
+			var le *LinkError
+			if !errors.As(err, &le) || le.Link != tc.link || !errors.Is(err, ErrCrossCheck) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q with %v naming %q", err, tc.link, ErrCrossCheck, tc.want)
+			}
+		})
 	}
 }

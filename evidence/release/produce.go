@@ -157,7 +157,12 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		return nil, err
 	}
 
-	// Provenance.
+	// Provenance: beyond the source commit it resolves the modules the
+	// binary links, each by its go.sum hash (in-toto's dirHash).
+	mods, err := sbom.ModulesOfFile(res.Binary)
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
 	flags := append([]string{}, res.Args[2:len(res.Args)-3]...)
 	prov, err := intoto.Provenance(intoto.ProvenanceOptions{
 		BuildType:    BuildType,
@@ -173,6 +178,8 @@ func Produce(ctx context.Context, o ProduceOptions) (*Manifest, error) {
 		Started:      res.Started,
 		Finished:     res.Finished,
 		Byproducts:   []*intoto.ResourceDescriptor{{Name: sbomFile.Path, Digest: sbomFile.Digest, MediaType: "application/spdx+json"}},
+
+		ResolvedDependencies: moduleDescriptors(mods),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("release: %w", err)
@@ -487,6 +494,22 @@ func packagesOf(modPath string, mats []string) []string {
 	sort.Strings(out)
 	return out
 }
+
+// moduleDescriptors are the resolved dependencies of a build that links
+// mods.
+func moduleDescriptors(mods []sbom.Module) []*intoto.ResourceDescriptor {
+	ds := make([]*intoto.ResourceDescriptor, len(mods))
+	for i, m := range mods {
+		ds[i] = &intoto.ResourceDescriptor{Uri: m.Purl}
+		if m.DirHash != "" {
+			ds[i].Digest = map[string]string{DirHashAlgorithm: m.DirHash}
+		}
+	}
+	return ds
+}
+
+// DirHashAlgorithm is the in-toto DigestSet name of a Go module's h1 hash.
+const DirHashAlgorithm = "dirHash"
 
 // modulePath is the main module path a Go binary records.
 func modulePath(bin string) (string, error) {

@@ -92,6 +92,8 @@ type verifier struct {
 	// root) and the module path the binary records.
 	materials []string
 	modPath   string
+	// modules the subject binary links (see linked)
+	modules []sbom.Module
 }
 
 func (v *verifier) ok(chain, link, format string, a ...any) {
@@ -247,10 +249,28 @@ func (v *verifier) sbomFile() (File, bool) {
 	return File{}, false
 }
 
+// linked returns the modules the subject binary's build information
+// records, read once.
+func (v *verifier) linked() ([]sbom.Module, error) {
+	if v.modules == nil {
+		mods, err := sbom.ModulesOfFile(filepath.Join(v.dir, filepath.FromSlash(v.m.Subject.Path)))
+		if err != nil {
+			return nil, err
+		}
+		v.modules = mods
+	}
+	return v.modules, nil
+}
+
 // provenance: our build type, the binary as subject, the SBOM among the
-// byproducts, the manifest's commit.
+// byproducts, the manifest's commit, and as resolved dependencies the
+// modules the binary links.
 func (v *verifier) provenance() error {
 	sf, haveSBOM := v.sbomFile()
+	linked, err := v.linked()
+	if err != nil {
+		return fail("provenance", ErrCrossCheck, "%v", err)
+	}
 	for _, p := range v.byType(intoto.PredicateSLSAProvenance) {
 		link := "provenance " + p
 		var prov slsav1.Provenance
@@ -279,7 +299,16 @@ func (v *verifier) provenance() error {
 				return fail(link, ErrCrossCheck, "the SBOM %s is not among the byproducts", sf.Path)
 			}
 		}
-		v.ok(ChainProvenance, link, "buildType %s, commit %q, SBOM digest among byproducts", BuildType, v.m.SourceCommit)
+		var resolved []sbom.Module
+		for _, d := range prov.GetBuildDefinition().GetResolvedDependencies() {
+			if strings.HasPrefix(d.GetUri(), "pkg:golang/") {
+				resolved = append(resolved, sbom.Module{Purl: d.GetUri(), DirHash: d.GetDigest()[DirHashAlgorithm]})
+			}
+		}
+		if diff := sbom.DiffModules(linked, resolved); diff != "" {
+			return fail(link, ErrCrossCheck, "its resolved dependencies are not the modules the binary links: %s", diff)
+		}
+		v.ok(ChainProvenance, link, "buildType %s, commit %q, SBOM digest among byproducts, %d resolved modules as the binary links them", BuildType, v.m.SourceCommit, len(resolved))
 	}
 	return nil
 }
@@ -348,7 +377,18 @@ func (v *verifier) sbom() error {
 			return fail("attestation "+p, ErrCrossCheck, "its SPDX document is not %s", sf.Path)
 		}
 	}
-	v.ok(ChainSBOM, link, "SPDX 2.3 (schema and strict checks), describes %s", v.m.Subject.Path)
+	listed, err := sbom.DocumentModules(doc)
+	if err != nil {
+		return fail(link, ErrCrossCheck, "%v", err)
+	}
+	linked, err := v.linked()
+	if err != nil {
+		return fail(link, ErrCrossCheck, "%v", err)
+	}
+	if diff := sbom.DiffModules(linked, listed); diff != "" {
+		return fail(link, ErrCrossCheck, "its packages are not the modules the binary links: %s", diff)
+	}
+	v.ok(ChainSBOM, link, "SPDX 2.3 (schema and strict checks), describes %s, lists the %d modules it links", v.m.Subject.Path, len(listed))
 	return nil
 }
 
