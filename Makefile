@@ -62,3 +62,11 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzHandle -fuzztime 60s ./reference-impl/device
 	$(GO) test -run '^$$' -fuzz FuzzUnmask -fuzztime 60s ./reference-impl/internal/boundary/masking
 	$(GO) test -run '^$$' -fuzz FuzzLoad -fuzztime 60s ./spec/model
+	$(GO) test -run '^$$' -fuzz FuzzKWPUnwrap -fuzztime 60s ./spec/client
+	$(GO) test -run '^$$' -fuzz FuzzVerifyKeyReport -fuzztime 60s ./spec/client
+	$(GO) test -run '^$$' -fuzz FuzzUnwrap -fuzztime 60s ./reference-impl/internal/boundary/keywrap
+	$(GO) test -run '^$$' -fuzz FuzzValidateJSON -fuzztime 60s ./sbom
+	$(GO) test -run '^$$' -fuzz FuzzParse -fuzztime 60s ./evidence/intoto
+	$(GO) test -run '^$$' -fuzz FuzzParseVerify -fuzztime 60s ./evidence/dsse
+	$(GO) test -run '^$$' -fuzz FuzzVerifyJWS -fuzztime 60s ./evidence/sfr
+	$(GO) test -run '^$$' -fuzz FuzzVerifyCOSE -fuzztime 60s ./evidence/sfr
