@@ -5,5 +5,8 @@
 //
 // The report's JSON Schema is embedded ([SchemaJSON]); [Validate] checks a
 // report file against it, so a report handed to a certification body can be
-// checked independently of this code.
+// checked independently of this code. The other reports a run writes have
+// schemas too, in schema/: cucumber.schema.json for godog's Cucumber JSON
+// ([ValidateCucumber]) and junit.xsd, an XML Schema of JUnit XML as CI tools
+// read it, which the tests check [Report.WriteJUnit] against with xmllint.
 package report

@@ -149,11 +149,29 @@ var SchemaJSON []byte
 
 // Validate checks an encoded report against the schema.
 func Validate(data []byte) error {
+	return validate("conformance report", "conformance-report.schema.json", SchemaJSON, data)
+}
+
+// CucumberSchemaJSON is the JSON Schema of cucumber.json, the Cucumber
+// JSON report godog writes.
+//
+//go:embed schema/cucumber.schema.json
+var CucumberSchemaJSON []byte
+
+// ValidateCucumber checks a Cucumber JSON report (an array of features)
+// against [CucumberSchemaJSON].
+func ValidateCucumber(data []byte) error {
+	return validate("cucumber report", "cucumber.schema.json", CucumberSchemaJSON, data)
+}
+
+// validate checks a JSON document against one of the embedded schemas;
+// what names the document in the error.
+func validate(what, name string, schema, data []byte) error {
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource("conformance-report.schema.json", bytes.NewReader(SchemaJSON)); err != nil {
+	if err := c.AddResource(name, bytes.NewReader(schema)); err != nil {
 		return err
 	}
-	s, err := c.Compile("conformance-report.schema.json")
+	s, err := c.Compile(name)
 	if err != nil {
 		return err
 	}
@@ -161,10 +179,13 @@ func Validate(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
-		return fmt.Errorf("conformance report: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%s: data after the JSON value", what)
 	}
 	if err := s.Validate(v); err != nil {
-		return fmt.Errorf("conformance report: %w", err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -3,9 +3,9 @@
 // from the claimed profiles (the tag expression is computed in code), runs
 // godog in strict mode with recorded random-order seeds, first the
 // independent scenarios in parallel and then the @serial and @destructive
-// ones alone, and writes conformance-report.json (validated against its
-// schema), the hash-chained transcript, cucumber JSON, JUnit XML and the
-// requirement coverage matrix.
+// ones alone, and writes conformance-report.json and the cucumber JSON
+// (each checked against its schema before it is written), the
+// hash-chained transcript, JUnit XML and the requirement coverage matrix.
 //
 // Scenarios a run cannot test are never reported as passed: a profile the
 // implementation does not claim, @needs-control without a control channel,

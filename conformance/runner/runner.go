@@ -468,6 +468,14 @@ func (p *progress) done() {
 	}
 }
 
+// writeOutputs writes the report and the outputs derived from it, each
+// JSON one checked against its schema (conformance/report/schema) first,
+// so a run never leaves a broken file for a certification body or a CI
+// tool to trip on. A report that does not validate is an error and
+// nothing is written. A cucumber JSON that does not validate is an error
+// too, but the verdict is kept: the other outputs are written and
+// cucumber.json is not. (junit.xml is checked against schema/junit.xsd by
+// the report package's tests; Go has no XML Schema validator.)
 func writeOutputs(dir string, r *report.Report, cucumber []json.RawMessage) error {
 	data, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
@@ -490,15 +498,22 @@ func writeOutputs(dir string, r *report.Report, cucumber []json.RawMessage) erro
 	if err := r.WriteCoverage(&cov); err != nil {
 		return err
 	}
-	for name, b := range map[string][]byte{
+	files := map[string][]byte{
 		"conformance-report.json": append(data, '\n'),
-		"cucumber.json":           cj,
 		"junit.xml":               junit.Bytes(),
 		"coverage.md":             cov.Bytes(),
-	} {
+	}
+	cucumberErr := report.ValidateCucumber(cj)
+	if cucumberErr == nil {
+		files["cucumber.json"] = cj
+	}
+	for name, b := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
 			return err
 		}
+	}
+	if cucumberErr != nil {
+		return fmt.Errorf("godog's cucumber JSON does not validate against its schema, so cucumber.json is not written: %w", cucumberErr)
 	}
 	return nil
 }

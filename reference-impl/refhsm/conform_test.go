@@ -55,7 +55,10 @@ func controlled(t *testing.T, h *HSM, targets []string) driver.Driver {
 }
 
 // run runs the suite, destructive scenarios included, and returns its
-// report; the outputs go to a temporary directory.
+// report; the outputs go to a temporary directory. The runner checks the
+// JSON outputs against their schemas before writing them; run checks the
+// cucumber.json it wrote again, so every run here tries the schema on
+// godog's output of real scenarios against the reference HSM.
 func run(t *testing.T, o runner.Options) (*report.Report, string) {
 	t.Helper()
 	out := t.TempDir()
@@ -72,6 +75,13 @@ func run(t *testing.T, o runner.Options) (*report.Report, string) {
 	}
 	r, err := runner.Run(context.Background(), o)
 	if err != nil {
+		t.Fatal(err)
+	}
+	cj, err := os.ReadFile(filepath.Join(out, "cucumber.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := report.ValidateCucumber(cj); err != nil {
 		t.Fatal(err)
 	}
 	return r, out
