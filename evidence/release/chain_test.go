@@ -58,14 +58,19 @@ func replaceInput(t *testing.T, f fixture, dir, attestation, input string, data 
 	resignStatement(t, f, dir, attestation, func(st map[string]any) {
 		for _, c := range st["predicate"].(map[string]any)["configuration"].([]any) {
 			if cm := c.(map[string]any); cm["name"] == input {
-				dm := map[string]any{}
-				for k, v := range d {
-					dm[k] = v
-				}
-				cm["digest"] = dm
+				cm["digest"] = jsonDigest(d)
 			}
 		}
 	})
+}
+
+// jsonDigest is a digest set as a decoded JSON statement holds it.
+func jsonDigest(d map[string]string) map[string]any {
+	m := map[string]any{}
+	for k, v := range d {
+		m[k] = v
+	}
+	return m
 }
 
 // TestChainHoles covers the links that bind the test results and the build
@@ -258,11 +263,7 @@ func TestModulesCrossChecked(t *testing.T) {
 			os.WriteFile(p, data, 0o644)
 			d, _ := digestFile(dir, "sbom.spdx.json")
 			resignStatement(t, f, dir, "attestations/provenance.dsse.json", func(st map[string]any) {
-				dm := map[string]any{}
-				for k, v := range d {
-					dm[k] = v
-				}
-				st["predicate"].(map[string]any)["runDetails"].(map[string]any)["byproducts"].([]any)[0].(map[string]any)["digest"] = dm
+				st["predicate"].(map[string]any)["runDetails"].(map[string]any)["byproducts"].([]any)[0].(map[string]any)["digest"] = jsonDigest(d)
 			})
 			resignStatement(t, f, dir, "attestations/sbom.dsse.json", func(st map[string]any) { st["predicate"] = doc })
 		}, "sbom sbom.spdx.json", "not linked pkg:golang/stdlib@1.20.1"},
