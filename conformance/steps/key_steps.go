@@ -247,16 +247,7 @@ func (s *Scenario) sendBody(ctx context.Context, name, v string) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Session == model.SessionIn || cmd.Session == model.SessionCloses {
-		return s.sealedSend(ctx, cmd, raw, sealing{})
-	}
-	s.nextID++
-	h := wire.RequestHeader{Revision: wire.Revision, Opcode: cmd.Opcode, RequestID: s.nextID}
-	frame, err := wire.EncodeRequest(h, wire.Envelope{Body: raw})
-	if err != nil {
-		return err
-	}
-	return s.roundTrip(ctx, &exchange{cmd: cmd, header: h, frame: frame})
+	return s.sendBytes(ctx, cmd, raw)
 }
 
 // loopKey keeps the exchanges of the last step that sent many requests.
@@ -327,12 +318,7 @@ func (s *Scenario) everyCommand(ctx context.Context, except []string) error {
 		if inSession && s.session() != nil {
 			err = s.sealedSend(ctx, cmd, empty, sealing{})
 		} else {
-			s.nextID++
-			h := wire.RequestHeader{Revision: wire.Revision, Opcode: cmd.Opcode, RequestID: s.nextID}
-			var frame []byte
-			if frame, err = wire.EncodeRequest(h, wire.Envelope{Body: empty}); err == nil {
-				err = s.roundTrip(ctx, &exchange{cmd: cmd, header: h, frame: frame})
-			}
+			err = s.sendPlain(ctx, cmd, empty)
 		}
 		if err != nil {
 			return fmt.Errorf("%s: %w", cmd.Name, err)

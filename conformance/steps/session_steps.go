@@ -397,16 +397,7 @@ func (s *Scenario) unknownField(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if cmd.Session == model.SessionIn || cmd.Session == model.SessionCloses {
-		return s.sealedSend(ctx, cmd, raw, sealing{})
-	}
-	s.nextID++
-	h := wire.RequestHeader{Revision: wire.Revision, Opcode: cmd.Opcode, RequestID: s.nextID}
-	frame, err := wire.EncodeRequest(h, wire.Envelope{Body: raw})
-	if err != nil {
-		return err
-	}
-	return s.roundTrip(ctx, &exchange{cmd: cmd, header: h, frame: frame})
+	return s.sendBytes(ctx, cmd, raw)
 }
 
 func (s *Scenario) plaintextWithSession(ctx context.Context, name, id string) error {
@@ -570,13 +561,7 @@ func (s *Scenario) sendCredential(ctx context.Context, name string, o credOpts) 
 	if err != nil {
 		return err
 	}
-	s.nextID++
-	h := wire.RequestHeader{Revision: wire.Revision, Opcode: cmd.Opcode, RequestID: s.nextID}
-	frame, err := wire.EncodeRequest(h, wire.Envelope{Body: raw})
-	if err != nil {
-		return err
-	}
-	if err := s.roundTrip(ctx, &exchange{cmd: cmd, header: h, frame: frame}); err != nil {
+	if err := s.sendPlain(ctx, cmd, raw); err != nil {
 		return err
 	}
 	if x := s.last; x.status == rc.Success && x.fields != nil {
@@ -766,4 +751,25 @@ func (s *Scenario) fieldDiffers(name, as string) error {
 		return fmt.Errorf("%s.%s is %s again", s.last.name(), name, showValue(got))
 	}
 	return nil
+}
+
+// sendBytes sends raw as cmd's request body: sealed in the current session
+// for a command that runs in one, in plaintext otherwise.
+func (s *Scenario) sendBytes(ctx context.Context, cmd *model.Command, raw []byte) error {
+	if cmd.Session == model.SessionIn || cmd.Session == model.SessionCloses {
+		return s.sealedSend(ctx, cmd, raw, sealing{})
+	}
+	return s.sendPlain(ctx, cmd, raw)
+}
+
+// sendPlain sends raw as cmd's request body in a plaintext envelope, with
+// no session in the header.
+func (s *Scenario) sendPlain(ctx context.Context, cmd *model.Command, raw []byte) error {
+	s.nextID++
+	h := wire.RequestHeader{Revision: wire.Revision, Opcode: cmd.Opcode, RequestID: s.nextID}
+	frame, err := wire.EncodeRequest(h, wire.Envelope{Body: raw})
+	if err != nil {
+		return err
+	}
+	return s.roundTrip(ctx, &exchange{cmd: cmd, header: h, frame: frame})
 }
